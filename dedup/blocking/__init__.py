@@ -1,0 +1,1 @@
+"""Blocking: turning trader records into candidate pairs."""

@@ -1,0 +1,85 @@
+"""SQL that turns blocking rules into candidate pairs.
+
+Invariants of `__dedup__candidate_pairs` (a contract every rule meets): each pair appears once,
+with `left_id < right_id`, never a record paired with itself, and `blocking_rule` naming the first
+rule (in rule-set order) that produced it. Blocks larger than `max_block_size` are left out of
+their rule (a chain's head-office phone number would otherwise pair thousands of branches) and
+reported by `block_report_sql`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dedup.blocking.rules import BlockingRule
+from dedup.sql import SqlStep
+
+NORMALISED = "__dedup__normalised"
+PAIRS = "__dedup__candidate_pairs"
+
+
+def _keyed_sql(rule: BlockingRule) -> str:
+    """Records with every block key present, keys as b0, b1, ..."""
+    keys = rule.keys_sql("n")
+    cols = ", ".join(f"{k} AS b{i}" for i, k in enumerate(keys))
+    # A NULL key would never join anyway; filtering first keeps the join and the size count honest.
+    not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    return f"SELECT n.trader_id, {cols} FROM {NORMALISED} n WHERE {not_null}"
+
+
+def _block_cols(rule: BlockingRule) -> list[str]:
+    return [f"b{i}" for i in range(len(rule.on))]
+
+
+def rule_pairs_sql(rule: BlockingRule, order: int, max_block_size: int) -> str:
+    """A SELECT of (left_id, right_id, rule_order) for one rule, oversized blocks left out."""
+    cols = _block_cols(rule)
+    join = " AND ".join(f"l.{c} = r.{c}" for c in cols)
+    return (
+        f"SELECT l.trader_id AS left_id, r.trader_id AS right_id, {order} AS rule_order "
+        f"FROM (SELECT k.* FROM ({_keyed_sql(rule)}) k SEMI JOIN ("
+        f"SELECT {', '.join(cols)} FROM ({_keyed_sql(rule)}) GROUP BY ALL "
+        f"HAVING count(*) BETWEEN 2 AND {int(max_block_size)}) ok USING ({', '.join(cols)})) l "
+        f"JOIN ({_keyed_sql(rule)}) r ON {join} AND l.trader_id < r.trader_id"
+    )
+
+
+def candidate_pairs_sql(rules: Sequence[BlockingRule], max_block_size: int) -> SqlStep:
+    """Create `__dedup__candidate_pairs` from all rules, each pair once with its first rule."""
+    union = "\nUNION ALL\n".join(rule_pairs_sql(r, i, max_block_size) for i, r in enumerate(rules))
+    names = "[" + ", ".join("?" for _ in rules) + "]"
+    return SqlStep(
+        "candidate pairs",
+        f"CREATE OR REPLACE TEMP TABLE {PAIRS} AS "
+        f"SELECT left_id, right_id, ({names}::VARCHAR[])[min(rule_order) + 1] AS blocking_rule "
+        f"FROM ({union}) GROUP BY left_id, right_id",
+        tuple(r.name for r in rules),
+    )
+
+
+def block_report_sql(rule: BlockingRule, max_block_size: int, largest: int = 5) -> SqlStep:
+    """Per rule: pairs it would generate, blocks skipped for size, and its largest blocks.
+
+    Returns one row: (pairs, blocks, skipped_blocks, skipped_records, largest) where `largest`
+    is a list of {key, records} structs, biggest first.
+    """
+    cols = _block_cols(rule)
+    key_text = " || ' | ' || ".join(f"{c}::VARCHAR" for c in cols)
+    return SqlStep(
+        f"block report {rule.name}",
+        f"WITH sizes AS (SELECT {key_text} AS key, count(*) AS n FROM ({_keyed_sql(rule)}) "
+        f"GROUP BY ALL HAVING count(*) >= 2) "
+        f"SELECT coalesce(sum(n * (n - 1) // 2) FILTER (WHERE n <= {int(max_block_size)}), 0), "
+        f"count(*), count(*) FILTER (WHERE n > {int(max_block_size)}), "
+        f"coalesce(sum(n) FILTER (WHERE n > {int(max_block_size)}), 0), "
+        f"(SELECT list({{'key': key, 'records': n}} ORDER BY n DESC, key) "
+        f"FROM (SELECT * FROM sizes ORDER BY n DESC, key LIMIT {int(largest)})) "
+        f"FROM sizes")
+
+
+def pairs_by_rule_sql() -> SqlStep:
+    """How many candidate pairs each rule contributed first."""
+    return SqlStep("pairs by rule",
+                   f"SELECT blocking_rule, count(*) FROM {PAIRS} GROUP BY ALL ORDER BY 2 DESC")
+
+

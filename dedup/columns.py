@@ -1,0 +1,18 @@
+"""The normalised columns every stage shares: blocking keys and comparison levels use them."""
+
+#: The normalised columns a level or blocking key may use, and what they hold.
+NORMALISED_COLUMNS = {
+    "name_norm": "trading name, lower case, legal form and punctuation removed",
+    "name_tokens_sorted": "name_norm's words in alphabetical order",
+    "name_key": "phonetic key of the first word of the name",
+    "proprietor": "the person in a trading-as name",
+    "postcode": "canonical UK postcode (or the raw text when invalid)",
+    "postcode_sector": "postcode sector, e.g. 'TR1 1'",
+    "postcode_district": "postcode district, e.g. 'TR1'",
+    "address_norm": "address lines, normalised",
+    "address_number": "house or building number",
+    "address_unit": "unit / flat designator, e.g. 'unit 3'",
+    "address_street": "street line, normalised",
+    "phone": "UK phone number, national digits",
+    "website_domain": "registered domain of the website",
+}

@@ -1,0 +1,30 @@
+"""Errors a user can act on.
+
+A `DedupError` is a user's mistake or a refused operation: the CLI prints its message as one
+line on stderr and exits 1, never with a traceback. Anything else is a bug and keeps its traceback.
+"""
+
+
+class DedupError(Exception):
+    """A handled failure with a one-line message for people."""
+
+
+class ImportValidationError(DedupError):
+    """An input file broke a rule; nothing from the import was applied."""
+
+
+class SqlError(DedupError):
+    """A statement failed; carries the statement so the log can show it.
+
+    Args:
+        step: name of the step that failed.
+        sql: the SQL text that was run.
+        cause: the database's own error.
+    """
+
+    def __init__(self, step: str, sql: str, cause: Exception):
+        first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        super().__init__(f"step {step!r} failed: {first_line}")
+        self.step = step
+        self.sql = sql
+        self.cause = cause

@@ -1,0 +1,1 @@
+"""Merging: survivor choice, re-pointing, audit and undo."""

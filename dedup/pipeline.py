@@ -1,0 +1,168 @@
+"""The pipeline: normalise -> block -> score -> cluster -> plan, on one store.
+
+Every stage reads and writes tables (`__dedup__*` temp tables on the store's connection), so the
+same run works on a read-only store: a dry run creates nothing but temp tables and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from dedup.blocking.pairs import NORMALISED, PAIRS, candidate_pairs_sql, pairs_by_rule_sql
+from dedup.cluster import connected_components
+from dedup.merge.survivor import choose_survivors_sql
+from dedup.normalise import normalise_traders
+from dedup.rules.ruleset import RuleSet
+from dedup.score import SCORED, band_counts_sql, score_pairs_sql
+from dedup.sql import Runner, SqlStep
+from dedup.store import Store
+
+MEMBERS = "__dedup__members"
+SURVIVORS = "__dedup__survivors"
+CLUSTERS = "__dedup__clusters"
+STAGES = ("normalise", "block", "score", "cluster")
+
+#: Called with (stage, "start" | "end") so a front end can show progress.
+StageHook = Callable[[str, str], None]
+
+
+@dataclass
+class StageStat:
+    """How long a stage took and how many rows it produced."""
+
+    stage: str
+    seconds: float
+    rows: int
+
+
+@dataclass
+class RunResult:
+    """What a run found. `clusters()` gives one row per active trader."""
+
+    rules: RuleSet
+    summary: dict
+    stages: list[StageStat] = field(default_factory=list)
+    runner: Runner | None = None
+
+    def clusters(self) -> pl.DataFrame:
+        """trader_id, cluster_id (the trader that would survive) for every active trader."""
+        return self.runner.frame(SqlStep("clusters",
+                                         f"SELECT trader_id, cluster_id FROM {CLUSTERS} ORDER BY trader_id"))
+
+
+class _Stages:
+    """Times stages and tells the hook when each starts and ends."""
+
+    def __init__(self, hook: StageHook | None):
+        self.hook = hook or (lambda stage, event: None)
+        self.stats: list[StageStat] = []
+
+    def run(self, stage: str, work: Callable[[], int]) -> int:
+        self.hook(stage, "start")
+        started = time.perf_counter()
+        rows = work()
+        self.stats.append(StageStat(stage, round(time.perf_counter() - started, 3), rows))
+        self.hook(stage, "end")
+        return rows
+
+
+def normalise_stage(runner: Runner) -> int:
+    """Normalise every active trader into `__dedup__normalised`."""
+    traders = runner.frame(SqlStep("active traders", """
+        SELECT t.trader_id, t.name, t.address, t.postcode, t.phone, t.website,
+               w.trader_id IS NOT NULL AS whitelisted
+        FROM traders t LEFT JOIN whitelist w USING (trader_id)
+        WHERE t.status = 'active'"""))
+    normalised = normalise_traders(traders).with_columns(traders["whitelisted"])
+    runner.register(NORMALISED, normalised)
+    return normalised.height
+
+
+def cluster_stage(runner: Runner, rules: RuleSet, today: dt.date) -> int:
+    """Components of merge-band pairs, survivors, and the guards that hold clusters back.
+
+    A component is held (not merged automatically) when it is larger than the rule set's
+    `max_cluster_size` or holds more than one whitelisted trader.
+    """
+    edges = runner.frame(SqlStep("merge edges",
+                                 f"SELECT left_id, right_id FROM {SCORED} WHERE band = 'merge'"))
+    nodes, components = connected_components(edges["left_id"].to_numpy(), edges["right_id"].to_numpy())
+    runner.register(MEMBERS, pl.DataFrame({"trader_id": nodes, "component": components},
+                                          schema={"trader_id": pl.Int64, "component": pl.Int64}))
+    runner.run(choose_survivors_sql(MEMBERS, SURVIVORS, today))
+    runner.run(SqlStep("clusters", f"""
+        CREATE OR REPLACE TEMP TABLE {CLUSTERS} AS
+        WITH held AS (
+            SELECT component, count(*) AS size, count(*) FILTER (WHERE whitelisted) AS whitelisted,
+                   count(*) > ? OR count(*) FILTER (WHERE whitelisted) > 1 AS held
+            FROM {SURVIVORS} GROUP BY component)
+        SELECT n.trader_id,
+               CASE WHEN h.held IS FALSE THEN s.survivor_id ELSE n.trader_id END AS cluster_id,
+               s.component, h.size, coalesce(h.held, FALSE) AS held
+        FROM {NORMALISED} n LEFT JOIN {SURVIVORS} s USING (trader_id)
+        LEFT JOIN held h USING (component)""", (rules.max_cluster_size,)))
+    return len(nodes)
+
+
+def summarise(runner: Runner) -> dict:
+    """Counts for the run summary, from the stage tables."""
+    records, pairs = runner.fetchone(SqlStep("counts", f"""
+        SELECT (SELECT count(*) FROM {NORMALISED}), (SELECT count(*) FROM {PAIRS})"""))
+    merge_pairs, review_pairs = runner.fetchone(band_counts_sql())
+    clusters, to_merge, largest, held = runner.fetchone(SqlStep("cluster counts", f"""
+        SELECT count(DISTINCT component) FILTER (WHERE NOT held),
+               count(*) FILTER (WHERE NOT held AND trader_id <> cluster_id),
+               coalesce(max(size) FILTER (WHERE NOT held), 1),
+               count(DISTINCT component) FILTER (WHERE held)
+        FROM {CLUSTERS} WHERE component IS NOT NULL"""))
+    by_rule = dict(runner.fetchall(pairs_by_rule_sql()))
+    return {
+        "records": records,
+        "candidate_pairs": pairs,
+        "pairs_by_rule": by_rule,
+        "pairs_merge_band": merge_pairs,
+        "pairs_review_band": review_pairs,
+        "clusters": clusters,
+        "records_to_merge": to_merge,
+        "largest_cluster": largest,
+        "clusters_held_for_review": held,
+    }
+
+
+def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
+                 on_stage: StageHook | None = None) -> RunResult:
+    """Run every stage on the store and return what would be merged.
+
+    Nothing in the store's own tables changes: the stages write only temp tables.
+
+    Args:
+        store: an open store (read-only is fine).
+        rules: the rule set to match with.
+        today: the date on which tracks and certificates count as active (survivor choice).
+        on_stage: optional progress hook.
+    """
+    runner = store.runner
+    today = today or dt.date.today()
+    stages = _Stages(on_stage)
+    stages.run("normalise", lambda: normalise_stage(runner))
+
+    def block() -> int:
+        runner.run(candidate_pairs_sql(rules.blocking, rules.max_block_size))
+        return runner.scalar(SqlStep("count pairs", f"SELECT count(*) FROM {PAIRS}"))
+
+    def score() -> int:
+        runner.run(score_pairs_sql(rules))
+        return runner.scalar(SqlStep("count scored", f"SELECT count(*) FROM {SCORED} WHERE band <> 'none'"))
+
+    stages.run("block", block)
+    stages.run("score", score)
+    stages.run("cluster", lambda: cluster_stage(runner, rules, today))
+    summary = summarise(runner)
+    summary["stages"] = [vars(s) for s in stages.stats]
+    summary["rules"] = {"name": rules.name, "hash": rules.hash}
+    return RunResult(rules=rules, summary=summary, stages=stages.stats, runner=runner)

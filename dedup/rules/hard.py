@@ -1,0 +1,62 @@
+"""Hard rules: named facts about a pair that override its score.
+
+Analysts switch them on by name in a rule file; the conditions themselves live here, so a rule
+file can never carry raw SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: name -> (SQL condition over the pair's _l/_r columns, what it means).
+HARD_RULE_CONDITIONS = {
+    "different_unit": (
+        "address_unit_l IS NOT NULL AND address_unit_r IS NOT NULL AND address_unit_l <> address_unit_r",
+        "both addresses name a unit or flat, and they differ",
+    ),
+    "different_house_number": (
+        "address_number_l IS NOT NULL AND address_number_r IS NOT NULL "
+        "AND address_number_l <> address_number_r",
+        "both addresses have a house or building number, and they differ",
+    ),
+    "different_postcode_district": (
+        "postcode_district_l IS NOT NULL AND postcode_district_r IS NOT NULL "
+        "AND postcode_district_l <> postcode_district_r",
+        "both postcodes are valid and lie in different districts (chain branches)",
+    ),
+    "both_whitelisted": (
+        "whitelisted_l AND whitelisted_r",
+        "both records are whitelisted: each is canonical",
+    ),
+}
+
+EFFECTS = {
+    "never_match": "the pair is neither merged nor proposed",
+    "review_only": "the pair is never merged automatically; at most it is proposed for review",
+}
+
+
+@dataclass(frozen=True)
+class HardRule:
+    """A named condition and what it does to a pair.
+
+    Args:
+        name: a key of HARD_RULE_CONDITIONS.
+        effect: a key of EFFECTS.
+    """
+
+    name: str
+    effect: str
+
+    def __post_init__(self):
+        if self.name not in HARD_RULE_CONDITIONS:
+            raise ValueError(f"unknown hard rule {self.name!r} (one of {', '.join(HARD_RULE_CONDITIONS)})")
+        if self.effect not in EFFECTS:
+            raise ValueError(f"unknown effect {self.effect!r} (one of {', '.join(EFFECTS)})")
+
+    def condition_sql(self) -> str:
+        return f"coalesce(({HARD_RULE_CONDITIONS[self.name][0]}), FALSE)"
+
+    @property
+    def description(self) -> str:
+        return HARD_RULE_CONDITIONS[self.name][1]

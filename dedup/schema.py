@@ -1,0 +1,132 @@
+"""The store's tables, described once.
+
+The DDL in `dedup.store` and the import validation in `dedup.importer` are both generated from
+these specs, so a column added here is created, migrated and validated in one move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a store table.
+
+    Args:
+        name: column name in the store.
+        type: DuckDB type (BIGINT, VARCHAR, TIMESTAMP, DATE, DOUBLE).
+        required: an import file must supply it (directly or through `--map`).
+        not_null: an imported value may not be empty.
+        imported: False for columns only the engine writes (status, merged_into, ...).
+    """
+
+    name: str
+    type: str
+    required: bool = False
+    not_null: bool = False
+    imported: bool = True
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table that `dedup import` can load.
+
+    Args:
+        name: table name.
+        key: the column that identifies a row (upserts match on it).
+        columns: every column, engine-owned ones included.
+        references_trader: rows point at a trader through `trader_id`.
+    """
+
+    name: str
+    key: str
+    columns: tuple[Column, ...]
+    references_trader: bool = False
+
+    @property
+    def imported_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.imported)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+TRADERS = TableSpec(
+    "traders",
+    key="trader_id",
+    columns=(
+        Column("trader_id", "BIGINT", required=True, not_null=True),
+        Column("name", "VARCHAR", required=True, not_null=True),
+        Column("address", "VARCHAR", required=True),
+        Column("postcode", "VARCHAR", required=True),
+        Column("phone", "VARCHAR"),
+        Column("website", "VARCHAR"),
+        Column("created_at", "TIMESTAMP"),
+        Column("created_by", "VARCHAR"),
+        # Engine-owned: a merged record keeps its row, marked and pointing at its survivor.
+        Column("status", "VARCHAR", imported=False),
+        Column("merged_into", "BIGINT", imported=False),
+        # When this record's matching fields last changed (set by import); drives incremental runs.
+        Column("updated_at", "TIMESTAMP", imported=False),
+    ),
+)
+
+CASES = TableSpec(
+    "cases",
+    key="case_id",
+    references_trader=True,
+    columns=(
+        Column("case_id", "BIGINT", required=True, not_null=True),
+        Column("trader_id", "BIGINT", required=True, not_null=True),
+        Column("opened_at", "TIMESTAMP", required=True),
+        Column("case_type", "VARCHAR"),
+        Column("goods_code", "VARCHAR"),
+    ),
+)
+
+TRACKS = TableSpec(
+    "tracks",
+    key="track_id",
+    references_trader=True,
+    columns=(
+        Column("track_id", "BIGINT", required=True, not_null=True),
+        Column("trader_id", "BIGINT", required=True, not_null=True),
+        Column("ts_id", "VARCHAR", required=True, not_null=True),
+        Column("start_date", "DATE", required=True),
+        Column("end_date", "DATE", required=True),
+        Column("notes", "VARCHAR"),
+        Column("raised_at", "DATE"),
+    ),
+)
+
+CERTIFICATES = TableSpec(
+    "certificates",
+    key="certificate_id",
+    references_trader=True,
+    columns=(
+        Column("certificate_id", "BIGINT", required=True, not_null=True),
+        Column("trader_id", "BIGINT", required=True, not_null=True),
+        Column("ts_id", "VARCHAR", required=True, not_null=True),
+        Column("scheme", "VARCHAR"),
+        Column("start_date", "DATE", required=True),
+        Column("end_date", "DATE", required=True),
+        Column("notes", "VARCHAR"),
+    ),
+)
+
+WHITELIST = TableSpec(
+    "whitelist",
+    key="trader_id",
+    references_trader=True,
+    columns=(
+        Column("trader_id", "BIGINT", required=True, not_null=True),
+        Column("reason", "VARCHAR"),
+        Column("added_by", "VARCHAR"),
+        Column("added_at", "TIMESTAMP"),
+    ),
+)
+
+#: Import order matters: traders first, so child rows in the same import find their trader.
+IMPORT_TABLES: tuple[TableSpec, ...] = (TRADERS, CASES, TRACKS, CERTIFICATES, WHITELIST)
+TABLES_BY_NAME = {t.name: t for t in IMPORT_TABLES}

@@ -1,0 +1,105 @@
+"""The one place SQL is executed.
+
+Functions that build SQL end in `_sql` and return `SqlStep`s; `Runner` executes them, logs each
+with its duration and re-raises failures as `SqlError` with the statement attached. Values always
+go in as parameters; identifiers go through `quote_ident`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from dedup.errors import SqlError
+
+log = logging.getLogger("dedup.sql")
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier for DuckDB, doubling embedded double quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class SqlStep:
+    """One statement with its parameters and a name for logs and errors."""
+
+    name: str
+    sql: str
+    params: Sequence[Any] | Mapping[str, Any] = field(default_factory=tuple)
+
+    def bound(self) -> list[Any] | dict[str, Any]:
+        """The parameters in the form DuckDB takes: a list for `?`, a dict for `$name`."""
+        return dict(self.params) if isinstance(self.params, Mapping) else list(self.params)
+
+
+class Runner:
+    """Executes `SqlStep`s on one DuckDB connection.
+
+    Every result is fetched to the end before the next statement runs (DuckDB 2 requires it on
+    a shared connection), so callers never hold a half-read cursor.
+
+    Args:
+        con: an open DuckDB connection.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def _execute(self, step: SqlStep, *, as_relation: bool = False):
+        started = time.perf_counter()
+        try:
+            if as_relation:
+                # A relation converts to Arrow without the DB-API result's extra copy.
+                rel = self.con.sql(step.sql, params=step.bound() or None)
+            else:
+                rel = self.con.execute(step.sql, step.bound())
+        except duckdb.Error as exc:
+            log.debug("failed %s:\n%s", step.name, step.sql)
+            raise SqlError(step.name, step.sql, exc) from exc
+        log.debug("ran %s in %.3fs", step.name, time.perf_counter() - started)
+        return rel
+
+    def run(self, steps: SqlStep | Iterable[SqlStep]) -> None:
+        """Execute one step or several in order, discarding any result."""
+        for step in [steps] if isinstance(steps, SqlStep) else steps:
+            self._execute(step).fetchall()
+
+    def fetchall(self, step: SqlStep) -> list[tuple]:
+        """Execute a step and return all its rows."""
+        return self._execute(step).fetchall()
+
+    def fetchone(self, step: SqlStep) -> tuple | None:
+        """Execute a step and return its first row (the rest is drained)."""
+        rows = self.fetchall(step)
+        return rows[0] if rows else None
+
+    def scalar(self, step: SqlStep) -> Any:
+        """Execute a step and return the first column of its first row."""
+        row = self.fetchone(step)
+        return None if row is None else row[0]
+
+    def frame(self, step: SqlStep) -> pl.DataFrame:
+        """Execute a step and return its result as a polars DataFrame."""
+        try:
+            table = self._execute(step, as_relation=True).to_arrow_table()
+        except duckdb.Error as exc:
+            raise SqlError(step.name, step.sql, exc) from exc
+        return pl.from_arrow(table)
+
+    def register(self, name: str, frame: pl.DataFrame) -> None:
+        """Materialise a polars frame as a temporary table `name` (replacing any old one)."""
+        view = f"__dedup__view_{name}"
+        self.con.register(view, frame.to_arrow())
+        try:
+            self.run(SqlStep(f"materialise {name}",
+                             f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS "
+                             f"SELECT * FROM {quote_ident(view)}"))
+        finally:
+            self.con.unregister(view)

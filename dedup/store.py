@@ -1,0 +1,179 @@
+"""The DuckDB store: where it lives, how it is opened, and its versioned schema.
+
+A store is one DuckDB file. Its schema is applied by numbered migrations recorded in
+`schema_migrations`, so a store written by an older version upgrades in place the next time a
+writing command opens it. Read-only opens (dry runs) never migrate and never write.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dedup.errors import DedupError
+from dedup.schema import IMPORT_TABLES, TableSpec
+from dedup.sql import Runner, SqlStep, quote_ident
+
+DEFAULT_DB = "traders.duckdb"
+DB_ENV = "DEDUP_DB"
+
+
+def resolve_db_path(db: str | os.PathLike | None) -> Path:
+    """The store's path: `--db`, else `$DEDUP_DB`, else ./traders.duckdb."""
+    return Path(db or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def create_table_sql(spec: TableSpec) -> SqlStep:
+    """DDL for one import table, from its spec."""
+    cols = []
+    for c in spec.columns:
+        col = f"{quote_ident(c.name)} {c.type}"
+        if c.name == spec.key:
+            col += " PRIMARY KEY"
+        elif c.not_null:
+            col += " NOT NULL"
+        if c.name == "status":
+            col += " NOT NULL DEFAULT 'active'"
+        cols.append(col)
+    return SqlStep(f"create {spec.name}",
+                   f"CREATE TABLE {quote_ident(spec.name)} (\n  " + ",\n  ".join(cols) + "\n)")
+
+
+def _initial_schema() -> list[SqlStep]:
+    steps = [create_table_sql(spec) for spec in IMPORT_TABLES]
+    steps += [
+        SqlStep("create runs", """
+            CREATE TABLE runs (
+              run_id BIGINT PRIMARY KEY,
+              started_at TIMESTAMP NOT NULL,
+              finished_at TIMESTAMP,
+              mode VARCHAR NOT NULL,          -- 'dry-run' | 'apply'
+              rules_name VARCHAR,
+              rules_hash VARCHAR,
+              status VARCHAR NOT NULL,        -- 'running' | 'succeeded' | 'failed'
+              summary JSON
+            )"""),
+        SqlStep("create imports", """
+            CREATE TABLE imports (
+              import_id BIGINT PRIMARY KEY,
+              imported_at TIMESTAMP NOT NULL,
+              table_name VARCHAR NOT NULL,
+              source VARCHAR NOT NULL,
+              rows_inserted BIGINT NOT NULL,
+              rows_updated BIGINT NOT NULL
+            )"""),
+    ]
+    return steps
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    steps: tuple[SqlStep, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "traders, cases, tracks, certificates, whitelist, runs, imports",
+              tuple(_initial_schema())),
+)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def schema_version(runner: Runner) -> int:
+    """The store's schema version; 0 for an empty database."""
+    exists = runner.scalar(SqlStep(
+        "has migrations table",
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' "
+        "AND database_name = current_database() AND NOT temporary"))
+    if not exists:
+        return 0
+    return runner.scalar(SqlStep("schema version",
+                                 "SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+
+def migrate(runner: Runner, target: int = LATEST_VERSION) -> list[int]:
+    """Apply pending migrations up to `target`, each in its own transaction.
+
+    Returns:
+        The versions applied (empty when the store was already current).
+    """
+    runner.run(SqlStep("create migrations table", """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+          version INTEGER PRIMARY KEY, description VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL
+        )"""))
+    current = schema_version(runner)
+    if current > LATEST_VERSION:
+        raise DedupError(f"the store is at schema version {current}, newer than this "
+                         f"trader-dedup understands ({LATEST_VERSION}); upgrade trader-dedup")
+    applied = []
+    for m in MIGRATIONS:
+        if current < m.version <= target:
+            runner.run(SqlStep("begin", "BEGIN TRANSACTION"))
+            try:
+                runner.run(m.steps)
+                runner.run(SqlStep("record migration",
+                                   "INSERT INTO schema_migrations VALUES (?, ?, now())",
+                                   (m.version, m.description)))
+                runner.run(SqlStep("commit", "COMMIT"))
+            except BaseException:
+                runner.con.rollback()
+                raise
+            applied.append(m.version)
+    return applied
+
+
+class Store:
+    """An open store: a DuckDB connection and its runner.
+
+    Use as a context manager so the connection closes (and DuckDB's file lock is released).
+
+    Args:
+        path: the DuckDB file.
+        read_only: open without write access; the schema must already be current.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise DedupError(f"no store at {self.path} (create one with 'dedup import' "
+                             f"or 'dedup demo')")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise DedupError(f"cannot open store {self.path}: {_first_line(exc)}") from exc
+        except duckdb.Error as exc:
+            raise DedupError(f"{self.path} is not a trader-dedup store: {_first_line(exc)}") from exc
+        self.runner = Runner(self.con)
+        if read_only:
+            version = schema_version(self.runner)
+            if version != LATEST_VERSION:
+                self.close()
+                raise DedupError(f"{self.path} is at schema version {version}, expected "
+                                 f"{LATEST_VERSION}; run 'dedup init --db {self.path}' to upgrade it")
+        else:
+            migrate(self.runner)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the domain tables, for summaries."""
+        return {spec.name: self.runner.scalar(SqlStep(f"count {spec.name}",
+                                                      f"SELECT count(*) FROM {quote_ident(spec.name)}"))
+                for spec in IMPORT_TABLES}
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

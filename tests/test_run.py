@@ -1,0 +1,80 @@
+"""`dedup run` (dry run): the pipeline end to end on a real store, which it must not change."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from dedup.pipeline import run_pipeline
+from dedup.rules import RuleSet
+from dedup.store import Store
+from dedup_cli import app
+from tests.conftest import DATA, TODAY, store_fingerprint
+
+
+def truth() -> dict[int, int]:
+    frame = pl.read_csv(DATA / "traders_small.csv")
+    return dict(zip(frame["trader_id"], frame["entity"]))
+
+
+def test_dry_run_changes_nothing_in_the_store(cli, small_store, tmp_path):
+    before = store_fingerprint(small_store)
+    mtime = small_store.stat().st_mtime_ns
+    out = tmp_path / "clusters.csv"
+    result = cli.invoke(app, ["run", "--db", str(small_store), "--clusters-out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert store_fingerprint(small_store) == before
+    assert small_store.stat().st_mtime_ns == mtime
+    assert "Would merge" in result.output
+
+
+def test_clusters_out_has_one_row_per_active_trader_and_names_a_member(cli, small_store, tmp_path):
+    for suffix in ("csv", "parquet"):
+        out = tmp_path / f"clusters.{suffix}"
+        result = cli.invoke(app, ["run", "--db", str(small_store), "--clusters-out", str(out), "-s"])
+        assert result.exit_code == 0, result.output
+        frame = pl.read_csv(out) if suffix == "csv" else pl.read_parquet(out)
+        assert frame.columns == ["trader_id", "cluster_id"]
+        assert sorted(frame["trader_id"]) == sorted(truth())
+        # a cluster's id is one of its own members: the survivor
+        survivors = set(frame["cluster_id"])
+        assert survivors <= set(frame["trader_id"])
+        assert all(frame.filter(pl.col("trader_id") == s)["cluster_id"].item() == s for s in survivors)
+
+
+def test_small_store_merges_only_true_duplicates(small_store):
+    """Chains, neighbours, units and flats stay apart; obvious duplicates come together."""
+    entity = truth()
+    with Store(small_store, read_only=True) as store:
+        result = run_pipeline(store, RuleSet.default(), today=TODAY)
+        clusters = result.clusters()
+    by_cluster: dict[int, set[int]] = {}
+    for trader, cluster in clusters.iter_rows():
+        by_cluster.setdefault(cluster, set()).add(entity[trader])
+    assert all(len(entities) == 1 for entities in by_cluster.values()), by_cluster
+    cluster_of = dict(clusters.iter_rows())
+    assert cluster_of[23204319] == cluster_of[23204502]      # Mabel's Boutique, same shop
+    assert cluster_of[30000060] == cluster_of[30000061]      # Penrose Motors
+    assert result.summary["records_to_merge"] >= 3
+
+
+def test_json_summary_reports_counts_and_stage_times(cli, small_store):
+    result = cli.invoke(app, ["run", "--db", str(small_store), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["records"] == len(truth())
+    assert summary["candidate_pairs"] == sum(summary["pairs_by_rule"].values())
+    assert summary["pairs_merge_band"] + summary["pairs_review_band"] <= summary["candidate_pairs"]
+    assert [s["stage"] for s in summary["stages"]] == ["normalise", "block", "score", "cluster"]
+    assert summary["rules"]["hash"] == RuleSet.default().hash
+
+
+def test_run_on_missing_store_and_bad_rules_are_one_line_errors(cli, small_store, tmp_path):
+    result = cli.invoke(app, ["run", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 1 and "no store at" in result.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[thresholds]\nmerge = "high"\n')
+    result = cli.invoke(app, ["run", "--db", str(small_store), "--rules", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "problems in" in result.output
