@@ -47,7 +47,7 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
     return SqlStep(
         "score pairs",
         f"CREATE OR REPLACE TEMP TABLE {quote_ident(output)} AS "
-        f"SELECT *, CASE WHEN {never_sql} THEN 'none' "
+        f"SELECT *, ({never_sql}) AS never_match, CASE WHEN {never_sql} THEN 'none' "
         f"WHEN score >= ? AND NOT ({review_only_sql}) THEN 'merge' "
         f"WHEN score >= ? THEN 'review' ELSE 'none' END AS band "
         f"FROM (SELECT *, {weights} AS score FROM ("

@@ -2,8 +2,8 @@ import duckdb
 import pytest
 
 from dedup.errors import DedupError
-from dedup.store import LATEST_VERSION, MIGRATIONS, Store, migrate, resolve_db_path, schema_version
 from dedup.sql import Runner
+from dedup.store import LATEST_VERSION, MIGRATIONS, Store, migrate, resolve_db_path, schema_version
 
 
 def test_new_store_has_every_table_at_latest_version(db_path):

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from dedup.columns import NORMALISED_COLUMNS
 from dedup.sql import quote_ident
 
-
 LEVEL_KINDS = ("missing", "exact", "jaro_winkler", "token_overlap", "phonetic", "else")
 
 

@@ -1,0 +1,71 @@
+"""Pairwise precision and recall of a run against ground truth (trader_id, entity_id).
+
+Counts are set-based: the pairs inside a group of n records number n(n-1)/2, so no pair list is
+ever built for clusters. Precision = true pairs found / pairs predicted; recall = true pairs found
+/ all true pairs among the run's records.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dedup.errors import DedupError
+from dedup.pipeline import CLUSTERS
+from dedup.score import SCORED
+from dedup.sql import Runner, SqlStep
+
+TRUTH = "__dedup__truth"
+DEFAULT_THRESHOLDS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0)
+
+
+def load_truth_sql(path: Path) -> SqlStep:
+    reader = {".csv": "read_csv", ".parquet": "read_parquet"}.get(path.suffix.lower())
+    if reader is None:
+        raise DedupError(f"--truth {path}: use a .csv or .parquet file")
+    if not path.is_file():
+        raise DedupError(f"--truth {path}: no such file")
+    return SqlStep("load truth", f"CREATE OR REPLACE TEMP TABLE {TRUTH} AS "
+                                 f"SELECT trader_id::BIGINT AS trader_id, entity_id::BIGINT AS entity_id "
+                                 f"FROM {reader}(?)", (str(path),))
+
+
+def _metrics(tp: int, predicted: int, actual: int) -> dict:
+    precision = tp / predicted if predicted else 1.0
+    recall = tp / actual if actual else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"true_positives": tp, "predicted_pairs": predicted, "true_pairs": actual,
+            "precision": round(precision, 6), "recall": round(recall, 6), "f1": round(f1, 6)}
+
+
+def cluster_metrics(runner: Runner) -> dict:
+    """Pairwise metrics of the clusters the run would merge (held clusters count as unmerged)."""
+    tp, predicted, actual = runner.fetchone(SqlStep("cluster metrics", f"""
+        WITH c AS (SELECT c.trader_id, c.cluster_id, t.entity_id
+                   FROM {CLUSTERS} c JOIN {TRUTH} t USING (trader_id))
+        SELECT (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM
+                   (SELECT count(*) n FROM c GROUP BY cluster_id, entity_id)),
+               (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM
+                   (SELECT count(*) n FROM c GROUP BY cluster_id)),
+               (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM
+                   (SELECT count(*) n FROM c GROUP BY entity_id))"""))
+    return _metrics(int(tp), int(predicted), int(actual))
+
+
+def threshold_metrics(runner: Runner, thresholds=DEFAULT_THRESHOLDS) -> list[dict]:
+    """Pair-level metrics of scored pairs at each threshold (hard rules applied, no clustering).
+
+    Recall's denominator is every true pair among the run's records, so pairs that blocking never
+    produced count as missed.
+    """
+    actual = runner.scalar(SqlStep("true pairs", f"""
+        SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (
+            SELECT count(*) n FROM {CLUSTERS} JOIN {TRUTH} USING (trader_id) GROUP BY entity_id)"""))
+    rows = runner.fetchall(SqlStep("threshold metrics", f"""
+        WITH s AS (SELECT s.score, NOT s.never_match AS eligible, tl.entity_id = tr.entity_id AS same
+                   FROM {SCORED} s JOIN {TRUTH} tl ON tl.trader_id = s.left_id
+                   JOIN {TRUTH} tr ON tr.trader_id = s.right_id)
+        SELECT t.threshold, count(s.score) FILTER (WHERE s.same), count(s.score)
+        FROM unnest(?::DOUBLE[]) t(threshold)
+        LEFT JOIN s ON s.score >= t.threshold AND s.eligible
+        GROUP BY t.threshold ORDER BY t.threshold""", (list(thresholds),)))
+    return [{"threshold": t, **_metrics(int(tp), int(pred), int(actual))} for t, tp, pred in rows]

@@ -1,0 +1,3 @@
+from dedup_cli import app
+
+app()

@@ -1,0 +1,89 @@
+"""The app and what every command shares: options, error handling, progress.
+
+Data goes to stdout (tables, JSON, CSV); messages for people go to stderr. Exit codes: 0 success,
+1 a handled error (one line on stderr, the store as it was), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from dedup.errors import DedupError
+
+app = typer.Typer(
+    name="dedup",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals would hold trader records
+    add_completion=False,
+)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[Optional[Path], typer.Option(
+    "--db", help="The store (a DuckDB file). Default: $DEDUP_DB, else ./traders.duckdb.",
+    show_default=False)]
+SilentOption = Annotated[bool, typer.Option("--silent", "-s", help="No progress display.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+
+
+def handled(func):
+    """Turn a DedupError into one line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DedupError as exc:
+            err.print(f"error: {exc}", markup=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
+    return wrapper
+
+
+def show_progress(silent: bool) -> bool:
+    return not silent and sys.stderr.isatty()
+
+
+class StageProgress:
+    """A spinner per pipeline stage on stderr, only on a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.status = None
+
+    def __call__(self, stage: str, event: str) -> None:
+        if not self.enabled:
+            return
+        if event == "start":
+            self.status = err.status(f"{stage}…")
+            self.status.start()
+        elif self.status is not None:
+            self.status.stop()
+            err.print(f"[green]✓[/green] {stage}")
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                                help="Log every SQL step to stderr.")] = False):
+    """Find and merge duplicate trader records.
+
+    Start with `dedup demo`. A typical night: `dedup import --dir extract/` then `dedup run`.
+    Exit codes: 0 success, 1 handled error (message on stderr), 2 usage error.
+    """
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(name)s: %(message)s")
+
+
+def parse_date(value: Optional[str], option: str) -> Optional[dt.date]:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DedupError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
