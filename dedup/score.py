@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dedup.blocking.pairs import NORMALISED, PAIRS
 from dedup.columns import NORMALISED_COLUMNS
+from dedup.rules.levels import tf_column
 from dedup.rules.ruleset import RuleSet
 from dedup.sql import SqlStep, quote_ident
 
@@ -25,18 +26,45 @@ def hard_column(rule_name: str) -> str:
     return f"hard_{rule_name}"
 
 
-def pair_values_sql(pairs_table: str = PAIRS) -> str:
-    """The candidate pairs with both records' normalised values as `<column>_l` / `<column>_r`."""
+def tf_table(column: str) -> str:
+    return f"__dedup__tf_{column}"
+
+
+def term_frequencies_sql(column: str) -> SqlStep:
+    """How often each value of `column` occurs among the normalised records (as a share)."""
+    col = quote_ident(column)
+    return SqlStep(f"term frequencies {column}",
+                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(tf_table(column))} AS "
+                   f"SELECT {col} AS value, count(*)::DOUBLE / sum(count(*)) OVER () AS tf "
+                   f"FROM {NORMALISED} WHERE {col} IS NOT NULL GROUP BY {col}")
+
+
+def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = ()) -> str:
+    """The pairs with both records' normalised values as `<column>_l` / `<column>_r`, and for
+    each of `tf_columns` the frequency of the left value as `tf_<column>_l`."""
     sides = ", ".join(f"{side}.{quote_ident(c)} AS {quote_ident(f'{c}_{side}')}"
                       for c in PAIR_COLUMNS for side in ("l", "r"))
-    return (f"SELECT p.left_id, p.right_id, p.blocking_rule, {sides} FROM {pairs_table} p "
+    tfs = "".join(f", {quote_ident('tf_' + c)}.tf AS {quote_ident(tf_column(c))}" for c in tf_columns)
+    joins = "".join(f" LEFT JOIN {quote_ident(tf_table(c))} {quote_ident('tf_' + c)} "
+                    f"ON {quote_ident('tf_' + c)}.value = l.{quote_ident(c)}" for c in tf_columns)
+    return (f"SELECT p.left_id, p.right_id, p.blocking_rule, {sides}{tfs} FROM {pairs_table} p "
             f"JOIN {NORMALISED} l ON l.trader_id = p.left_id "
-            f"JOIN {NORMALISED} r ON r.trader_id = p.right_id")
+            f"JOIN {NORMALISED} r ON r.trader_id = p.right_id{joins}")
 
 
-def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCORED) -> SqlStep:
-    """Create `output` with each pair's levels, hard-rule flags, score and band."""
+def tf_columns(rules: RuleSet) -> tuple[str, ...]:
+    """Every column some level of the rule set adjusts by term frequency."""
+    return tuple(dict.fromkeys(col for c in rules.comparisons for col in c.tf_columns))
+
+
+def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCORED) -> list[SqlStep]:
+    """Create `output` with each pair's levels, hard-rule flags, score and band.
+
+    Returns the term-frequency tables the weights need, then the scoring statement.
+    """
+    tfs = tf_columns(rules)
     levels = [f"{c.level_sql()} AS {quote_ident(level_column(c.name))}" for c in rules.comparisons]
+    levels += [quote_ident(tf_column(c)) for c in tfs]
     flags = [f"{h.condition_sql()} AS {quote_ident(hard_column(h.name))}" for h in rules.hard_rules]
     weights = " + ".join(c.weight_sql(level_column(c.name)) for c in rules.comparisons)
     never = [quote_ident(hard_column(h.name)) for h in rules.hard_rules if h.effect == "never_match"]
@@ -44,7 +72,7 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
                    if h.effect == "review_only"]
     never_sql = " OR ".join(never) or "FALSE"
     review_only_sql = " OR ".join(review_only) or "FALSE"
-    return SqlStep(
+    return [term_frequencies_sql(c) for c in tfs] + [SqlStep(
         "score pairs",
         f"CREATE OR REPLACE TEMP TABLE {quote_ident(output)} AS "
         f"SELECT *, ({never_sql}) AS never_match, CASE WHEN {never_sql} THEN 'none' "
@@ -52,9 +80,9 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
         f"WHEN score >= ? THEN 'review' ELSE 'none' END AS band "
         f"FROM (SELECT *, {weights} AS score FROM ("
         f"SELECT left_id, right_id, blocking_rule, {', '.join(levels + flags)} "
-        f"FROM ({pair_values_sql(pairs_table)})))",
+        f"FROM ({pair_values_sql(pairs_table, tfs)})))",
         (rules.merge_threshold, rules.review_threshold),
-    )
+    )]
 
 
 def band_counts_sql(scored: str = SCORED) -> SqlStep:

@@ -14,6 +14,11 @@ from dedup.sql import quote_ident
 LEVEL_KINDS = ("missing", "exact", "jaro_winkler", "token_overlap", "phonetic", "else")
 
 
+def tf_column(column: str) -> str:
+    """The pair column holding the frequency of the left record's value of `column`."""
+    return f"tf_{column}_l"
+
+
 def _cols(column: str) -> tuple[str, str]:
     return quote_ident(f"{column}_l"), quote_ident(f"{column}_r")
 
@@ -27,12 +32,21 @@ class Level:
         weight: match weight (log2 Bayes factor) added to a pair's score at this level.
         column: the normalised column compared (not used by `else`).
         min_similarity: threshold in [0, 1] for `jaro_winkler` and `token_overlap`.
+        m: share of true duplicates at this level (written by `dedup train`; informative).
+        u: share of different traders at this level (written by `dedup train`); needed by
+            `tf_adjust`.
+        tf_adjust: for `exact` levels: scale the weight by how common the shared value is, so
+            "smith roofing" counts for less than a rare name. The weight becomes
+            weight + log2(u / frequency of the value).
     """
 
     kind: str
     weight: float
     column: str | None = None
     min_similarity: float | None = None
+    m: float | None = None
+    u: float | None = None
+    tf_adjust: bool = False
 
     def __post_init__(self):
         if self.kind not in LEVEL_KINDS:
@@ -45,8 +59,14 @@ class Level:
             raise ValueError(f"level {self.kind!r} needs min_similarity between 0 and 1")
         if not needs_threshold and self.min_similarity is not None:
             raise ValueError(f"level {self.kind!r} takes no min_similarity")
-        if not isinstance(self.weight, (int, float)):
+        if not isinstance(self.weight, (int, float)) or isinstance(self.weight, bool):
             raise ValueError("weight must be a number")
+        for name in ("m", "u"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, (int, float)) and 0.0 < value <= 1.0):
+                raise ValueError(f"{name} must be a probability in (0, 1]")
+        if self.tf_adjust and (self.kind != "exact" or self.u is None):
+            raise ValueError("tf_adjust needs kind = \"exact\" and a u value")
 
     @property
     def label(self) -> str:
@@ -57,6 +77,18 @@ class Level:
         if self.min_similarity is not None:
             return f"{self.kind.replace('_', '-')} similarity of {self.column} >= {self.min_similarity}"
         return f"{self.column} {'equal' if self.kind == 'exact' else 'sounds alike'}"
+
+    def weight_sql(self) -> str:
+        """The level's weight; with `tf_adjust`, plus log2(u / frequency of the shared value).
+
+        The frequency comes from the `tf_<column>_l` column of the pair (both sides are equal at
+        an exact level).
+        """
+        # Literals are cast: DuckDB reads 9.0 as DECIMAL, and a sum of decimals is not a float.
+        weight = f"{float(self.weight)!r}::DOUBLE"
+        if not self.tf_adjust:
+            return weight
+        return f"({weight} + log2({float(self.u)!r}::DOUBLE / {quote_ident(tf_column(self.column))}))"
 
     def condition_sql(self) -> str:
         """A boolean SQL expression over the pair's columns; true when the pair is at this level."""
@@ -98,7 +130,12 @@ class Comparison:
                          for i, lvl in enumerate(self.levels[:-1]))
         return f"CASE {whens} ELSE {len(self.levels) - 1} END" if whens else "0"
 
+    @property
+    def tf_columns(self) -> tuple[str, ...]:
+        """Columns whose value frequencies this comparison's weights need."""
+        return tuple(dict.fromkeys(lvl.column for lvl in self.levels if lvl.tf_adjust))
+
     def weight_sql(self, level_column: str) -> str:
-        """SQL turning a level index column into its weight."""
-        whens = " ".join(f"WHEN {i} THEN {float(lvl.weight)!r}" for i, lvl in enumerate(self.levels))
+        """SQL turning a level index column into its weight (term-frequency adjusted where set)."""
+        whens = " ".join(f"WHEN {i} THEN {lvl.weight_sql()}" for i, lvl in enumerate(self.levels))
         return f"CASE {quote_ident(level_column)} {whens} END"

@@ -1,0 +1,98 @@
+"""Commands for tuning matching: blocking (what gets compared)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dedup_cli._app import DbOption, JsonOption, app, err, handled
+
+RulesOption = Annotated[Optional[Path], typer.Option(
+    "--rules", help="Rule file (TOML). Default: the packaged default.toml.")]
+
+
+def load_rules(path: Optional[Path]):
+    """The rule set from a file, or the packaged default."""
+    from dedup.rules import RuleSet
+
+    return RuleSet.from_toml(path) if path else RuleSet.default()
+
+
+@app.command()
+@handled
+def blocking(db: DbOption = None, rules: RulesOption = None, as_json: JsonOption = False):
+    """Report, before any scoring, the pairs each blocking rule would generate.
+
+    Lists per rule the candidate pairs, the blocks, the blocks skipped for being larger than
+    blocking.max_block_size (chains, shopping centres) and the largest blocks. Read-only.
+    """
+    from dedup.pipeline import blocking_report
+    from dedup.store import Store, resolve_db_path
+
+    rule_set = load_rules(rules)
+    with Store(resolve_db_path(db), read_only=True) as store:
+        report = blocking_report(store, rule_set)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(f"{'rule':<26}{'pairs':>12}{'blocks':>10}{'skipped':>9}  largest blocks "
+               f"(max_block_size {rule_set.max_block_size})")
+    for r in report:
+        largest = ", ".join(f"{b['key']} ({b['records']})" for b in r["largest_blocks"][:3])
+        typer.echo(f"{r['rule']:<26}{r['pairs']:>12,}{r['blocks']:>10,}{r['skipped_blocks']:>9,}  {largest}")
+
+
+@app.command()
+@handled
+def train(
+    db: DbOption = None,
+    rules: RulesOption = None,
+    out: Annotated[Path, typer.Option(help="Where to write the trained rule file.")] = Path("trained_rules.toml"),
+    random_pairs: Annotated[int, typer.Option(min=1000, help="Random pairs used to estimate u.")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Seed for the random pairs.")] = 0,
+    merge_probability: Annotated[float, typer.Option(
+        min=0.5, max=0.999999, help="Chance of being a duplicate at which pairs merge.")] = 0.999,
+    review_probability: Annotated[float, typer.Option(
+        min=0.01, max=0.999999, help="Chance of being a duplicate at which pairs go to review.")] = 0.5,
+    force: Annotated[bool, typer.Option(help="Overwrite --out if it exists.")] = False,
+    as_json: JsonOption = False,
+):
+    """Learn match weights from the store's traders, without labels, and write a new rule file.
+
+    u (how often different traders agree) comes from random pairs; m (how often duplicates agree)
+    and the share of duplicates from expectation-maximisation over the candidate pairs. Each
+    weight becomes log2(m/u); thresholds are set from --merge-probability and
+    --review-probability. Comments and every other setting of the input file are kept. Read-only
+    on the store.
+    """
+    from dedup.errors import DedupError
+    from dedup.rules import RuleSet
+    from dedup.rules.ruleset import default_rules_text
+    from dedup.store import Store, resolve_db_path
+    from dedup.train import train as learn
+    from dedup.train import write_trained_rules
+
+    if out.exists() and not force:
+        raise DedupError(f"--out {out} exists; use --force to overwrite it")
+    if review_probability > merge_probability:
+        raise DedupError("--review-probability must not be above --merge-probability")
+    text = rules.read_text() if rules else default_rules_text()
+    rule_set = RuleSet.from_toml(rules) if rules else RuleSet.default()
+    with Store(resolve_db_path(db), read_only=True) as store:
+        result = learn(store.runner, rule_set, random_pairs=random_pairs, seed=seed,
+                       merge_probability=merge_probability, review_probability=review_probability)
+    write_trained_rules(text, result, out)
+    RuleSet.from_toml(out)  # the file we wrote must load: fail loudly here, not at the next run
+    if as_json:
+        typer.echo(json.dumps(vars(result), indent=2))
+    else:
+        typer.echo(f"duplicates among candidate pairs: {result.match_share:.2%} "
+                   f"({result.candidate_pairs:,} pairs, EM {result.iterations} iterations; "
+                   f"u from {result.random_pairs:,} random pairs)")
+        for name, weights in result.weights.items():
+            typer.echo(f"  {name:<12}" + "  ".join(f"{w:+.2f}" for w in weights))
+        typer.echo(f"thresholds: merge {result.merge_threshold}, review {result.review_threshold}")
+    err.print(f"wrote {out}")

@@ -1,0 +1,105 @@
+"""Comparison levels and hard rules, tested by running their SQL on literal rows."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dedup.rules.hard import HardRule
+from dedup.rules.levels import Comparison, Level
+
+
+def holds(sql: str, **values) -> bool:
+    """Evaluate a condition over one literal pair row (values given as <column>_l / _r)."""
+    con = duckdb.connect()
+    cols = ", ".join(f"${k} AS {k}" for k in values)
+    return con.execute(f"SELECT coalesce(({sql}), FALSE) FROM (SELECT {cols})", values).fetchone()[0]
+
+
+LEVEL_CASES = [
+    # kind, column, threshold, left, right, expected
+    ("exact", "name_norm", None, "mabels boutique", "mabels boutique", True),
+    ("exact", "name_norm", None, "mabels boutique", "mabel boutique", False),
+    ("exact", "name_norm", None, None, "mabels boutique", False),
+    ("missing", "postcode", None, None, "TR1 1AU", True),
+    ("missing", "postcode", None, "TR1 1AU", "TR1 1AU", False),
+    ("jaro_winkler", "name_norm", 0.9, "eh windows", "eh wondows", True),
+    ("jaro_winkler", "name_norm", 0.9, "poundland", "smith roofing", False),
+    ("jaro_winkler", "name_norm", 1.0, "same", "same", True),
+    ("token_overlap", "name_norm", 1.0, "mabels boutique", "mabels boutique truro", True),
+    ("token_overlap", "name_norm", 1.0, "mabels boutique", "mabels cat grooming", False),
+    ("token_overlap", "name_norm", 0.5, "mabels boutique", "mabels cat grooming", True),
+    ("phonetic", "name_key", None, "SM0", "SM0", True),
+    ("phonetic", "name_key", None, "SM0", "SMT", False),
+]
+
+
+@pytest.mark.parametrize("kind,column,threshold,left,right,expected", LEVEL_CASES)
+def test_level_condition_on_literal_rows(kind, column, threshold, left, right, expected):
+    level = Level(kind, 1.0, column, min_similarity=threshold)
+    assert holds(level.condition_sql(), **{f"{column}_l": left, f"{column}_r": right}) is expected
+
+
+@pytest.mark.parametrize("kind,column,threshold,left,right,expected", LEVEL_CASES)
+def test_levels_are_symmetric(kind, column, threshold, left, right, expected):
+    level = Level(kind, 1.0, column, min_similarity=threshold)
+    assert holds(level.condition_sql(), **{f"{column}_l": right, f"{column}_r": left}) is expected
+
+
+def test_first_level_that_holds_wins():
+    name = Comparison("name", (Level("missing", 0, "name_norm"), Level("exact", 9, "name_norm"),
+                               Level("jaro_winkler", 3, "name_norm", min_similarity=0.8),
+                               Level("else", -8)))
+    con = duckdb.connect()
+
+    def level(l, r):
+        return con.execute(f"SELECT {name.level_sql()} FROM (SELECT $l AS name_norm_l, $r AS name_norm_r)",
+                           {"l": l, "r": r}).fetchone()[0]
+
+    assert [level(None, "x"), level("abc", "abc"), level("abcdef", "abcdeg"), level("abc", "xyz")] == [0, 1, 2, 3]
+
+
+HARD_CASES = [
+    ("different_unit", {"address_unit_l": "unit 3", "address_unit_r": "unit 4"}, True),
+    ("different_unit", {"address_unit_l": "unit 3", "address_unit_r": "unit 3"}, False),
+    ("different_unit", {"address_unit_l": "unit 3", "address_unit_r": None}, False),
+    ("different_house_number", {"address_number_l": "5", "address_number_r": "6"}, True),
+    ("different_house_number", {"address_number_l": "5", "address_number_r": None}, False),
+    ("different_postcode_district", {"postcode_district_l": "BD1", "postcode_district_r": "LS1"}, True),
+    ("different_postcode_district", {"postcode_district_l": "LS1", "postcode_district_r": "LS1"}, False),
+    ("both_whitelisted", {"whitelisted_l": True, "whitelisted_r": True}, True),
+    ("both_whitelisted", {"whitelisted_l": True, "whitelisted_r": False}, False),
+]
+
+
+@pytest.mark.parametrize("name,values,expected", HARD_CASES)
+def test_hard_rule_condition_on_literal_rows(name, values, expected):
+    assert holds(HardRule(name, "never_match").condition_sql(), **values) is expected
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"kind": "jaro_winkler", "weight": 1, "column": "name_norm"}, "min_similarity"),
+    ({"kind": "jaro_winkler", "weight": 1, "column": "name_norm", "min_similarity": 1.5}, "min_similarity"),
+    ({"kind": "exact", "weight": 1, "column": "name_norm", "min_similarity": 0.5}, "takes no min_similarity"),
+    ({"kind": "exact", "weight": 1, "column": "colour"}, "needs a column"),
+    ({"kind": "fuzzy", "weight": 1, "column": "name_norm"}, "unknown level kind"),
+    ({"kind": "exact", "weight": "high", "column": "name_norm"}, "weight must be a number"),
+    ({"kind": "exact", "weight": 1, "column": "name_norm", "tf_adjust": True}, "tf_adjust needs"),
+    ({"kind": "exact", "weight": 1, "column": "name_norm", "u": 0}, "u must be a probability"),
+])
+def test_levels_check_their_parameters_when_built(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Level(**kwargs)
+
+
+def test_term_frequency_lowers_the_weight_of_common_values():
+    level = Level("exact", 9.0, "name_norm", u=0.001, tf_adjust=True)
+    con = duckdb.connect()
+
+    def weight(tf):
+        return con.execute(f"SELECT {level.weight_sql()} FROM (SELECT $tf AS tf_name_norm_l)",
+                           {"tf": tf}).fetchone()[0]
+
+    assert weight(0.001) == pytest.approx(9.0)
+    assert weight(0.01) == pytest.approx(9.0 - 3.3219, abs=1e-3)   # ten times commoner: log2(10) less
+    assert weight(0.0001) > 9.0
