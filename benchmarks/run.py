@@ -1,0 +1,117 @@
+"""The side-by-side benchmark: trader-dedup and Splink on the same synthetic stores.
+
+    .venv/bin/python benchmarks/run.py                       # 10k, 100k, 1M; 3 rounds each
+    .venv/bin/python benchmarks/run.py --sizes 10000 --repeat 1 --no-splink
+
+For each size, `dedup synth` data (seed 1) is generated once and imported once into a store,
+both cached under benchmarks/data/ (no downloads). Then each system runs `--repeat` times, each
+run in its own process (so its peak memory is its own). The medians go to benchmarks/RESULTS.md,
+with the machine and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dedup.importer import ImportSource, find_sources, import_files
+from dedup.schema import TABLES_BY_NAME
+from dedup.store import Store
+from dedup.synth import generate, write_tables
+
+HERE = Path(__file__).parent
+DATA = HERE / "data"
+SEED = 1
+
+
+def prepare(records: int) -> tuple[Path, Path, dict]:
+    """Synthetic files and an imported store for `records`, built once and cached."""
+    folder = DATA / f"synth_{records}_{SEED}"
+    db = DATA / f"store_{records}_{SEED}.duckdb"
+    timings = {}
+    if not (folder / "truth.parquet").exists():
+        started = time.perf_counter()
+        write_tables(generate(records, seed=SEED), folder, "parquet")
+        timings["synth_s"] = time.perf_counter() - started
+    if not db.exists():
+        with Store(db) as store:
+            sources = [ImportSource(TABLES_BY_NAME[t], p, {}) for t, p in find_sources(folder).items()]
+            started = time.perf_counter()
+            import_files(store.runner, sources)
+            timings["import_s"] = time.perf_counter() - started
+    return db, folder / "truth.parquet", timings
+
+
+def run_system(system: str, db: Path, truth: Path) -> dict:
+    out = subprocess.run([sys.executable, str(HERE / "systems.py"), system, "--db", str(db),
+                          "--truth", str(truth)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The figures of several runs: medians of times and memory; quality is deterministic."""
+    result = dict(runs[0])
+    for key in ("wall_s", "peak_rss_mb"):
+        result[key] = statistics.median(r[key] for r in runs)
+        result[key + "_range"] = (min(r[key] for r in runs), max(r[key] for r in runs))
+    result["stages"] = {k: statistics.median(r["stages"][k] for r in runs) for k in runs[0]["stages"]}
+    return result
+
+
+def render(results: dict[int, dict[str, dict]], prep: dict[int, dict], args) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Command: `.venv/bin/python benchmarks/run.py {' '.join(sys.argv[1:])}`".replace(" `", " `"),
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"{args.repeat} run(s) per system and size, each in its own process; times are medians "
+        "(min-max), in seconds. Data: `dedup synth --seed 1` (cached). Both systems get the same "
+        "normalised columns; quality is pairwise over the clusters each system would merge.",
+        "",
+        "| records | system | wall s | stages (s) | peak MB | pairs | precision | recall | F1 | time vs Splink |",
+        "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, systems in results.items():
+        splink = systems.get("splink")
+        for name, r in systems.items():
+            stages = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items())
+            ratio = f"{splink['wall_s'] / r['wall_s']:.1f}x faster" if splink and name != "splink" else ""
+            lo, hi = r["wall_s_range"]
+            lines.append(f"| {size:,} | {r['system']} | {r['wall_s']:.2f} ({lo:.2f}-{hi:.2f}) | {stages} | "
+                         f"{r['peak_rss_mb']:.0f} | {r['candidate_pairs']:,} | {r['precision']:.4f} | "
+                         f"{r['recall']:.4f} | {r['f1']:.4f} | {ratio} |")
+    lines += ["", "Preparation (once per size, cached): " + "; ".join(
+        f"{size:,}: " + ", ".join(f"{k} {v:.1f}s" for k, v in p.items()) for size, p in prep.items() if p)]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-splink", action="store_true", help="Skip Splink (needs '.[bench]').")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    results, prep = {}, {}
+    for size in (int(s) for s in args.sizes.split(",")):
+        db, truth, prep[size] = prepare(size)
+        systems = ["dedup"] + ([] if args.no_splink else ["splink"])
+        results[size] = {}
+        for system in systems:
+            results[size][system] = median_run([run_system(system, db, truth) for _ in range(args.repeat)])
+            r = results[size][system]
+            print(f"{size:>9,} {system:<7} {r['wall_s']:7.2f}s  P {r['precision']:.4f}  R {r['recall']:.4f}  "
+                  f"peak {r['peak_rss_mb']:.0f} MB", file=sys.stderr)
+    args.out.write_text(render(results, prep, args))
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
