@@ -13,6 +13,7 @@ NORMALISED_COLUMNS = {
     "address_number": "house or building number",
     "address_unit": "unit / flat designator, e.g. 'unit 3'",
     "address_street": "street line, normalised",
+    "address_town": "post town: the last address line that is not a county",
     "phone": "UK phone number, national digits",
     "website_domain": "registered domain of the website",
 }

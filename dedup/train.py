@@ -90,51 +90,65 @@ def _missing_mask(rules: RuleSet) -> list[np.ndarray]:
     return [np.array([lvl.kind == "missing" for lvl in c.levels]) for c in rules.comparisons]
 
 
-def expectation_maximisation(levels: np.ndarray, counts: np.ndarray, u: list[np.ndarray],
+def _level_shares(levels: np.ndarray, weights: np.ndarray, rules: RuleSet,
+                  missing: list[np.ndarray]) -> list[np.ndarray]:
+    """Per comparison, the weighted share of pairs at each non-missing level (one pseudo-pair
+    per level, so a level never seen keeps a small share rather than zero)."""
+    shares = []
+    for c, comparison in enumerate(rules.comparisons):
+        tally = np.bincount(levels[:, c], weights=weights, minlength=len(comparison.levels))
+        tally = np.where(missing[c], 0.0, tally + 1.0)
+        shares.append(tally / tally.sum())
+    return shares
+
+
+def expectation_maximisation(levels: np.ndarray, counts: np.ndarray, u_start: list[np.ndarray],
                              rules: RuleSet, max_iterations: int = 200, tolerance: float = 1e-7
-                             ) -> tuple[list[np.ndarray], float, int]:
-    """Estimate m per level and the share of duplicates among candidate pairs, u held fixed.
+                             ) -> tuple[list[np.ndarray], list[np.ndarray], float, int]:
+    """Two-class EM over candidate pairs: duplicates (m) and different traders (u).
+
+    Both m and u are estimated among the candidate pairs. Holding u at its random-pair value
+    instead fails here: different traders that share a postcode or a name prefix (which is how
+    they became candidates) look nothing like random pairs, and EM then explains every candidate
+    as a duplicate.
 
     Args:
         levels: distinct level patterns, one row each, one column per comparison.
         counts: how many candidate pairs have each pattern.
-        u: per comparison, u per level.
-        rules: the rule set (for level kinds: missing levels are left out of the likelihood).
+        u_start: per comparison, u per level from random pairs: the starting point for u.
+        rules: the rule set (missing levels are left out of the likelihood).
         max_iterations: upper bound on EM rounds.
-        tolerance: stop when no m or the share moves by more than this.
+        tolerance: stop when no m, u or the share moves by more than this.
 
     Returns:
-        (m per comparison, share of duplicates, iterations run).
+        (m per comparison, u among candidate pairs per comparison, share of duplicates among
+        candidate pairs, iterations run).
     """
     missing = _missing_mask(rules)
     # Start from "the earlier the level, the likelier for duplicates".
     m = []
     for comparison, miss in zip(rules.comparisons, missing):
-        start = np.array([2.0 ** -i for i in range(len(comparison.levels))])
-        start[miss] = 0.0
+        start = np.where(miss, 0.0, [2.0 ** -i for i in range(len(comparison.levels))])
         m.append(start / start.sum())
-    share = 0.1
+    u = [np.where(miss, 0.0, us) / np.where(miss, 0.0, us).sum() for us, miss in zip(u_start, missing)]
+    share = 0.3
     for iteration in range(1, max_iterations + 1):
         log_bf = np.zeros(len(counts))
         for c in range(len(m)):
             lv = levels[:, c]
-            ratio = np.where(missing[c][lv], 1.0, np.maximum(m[c][lv], 1e-300) / u[c][lv])
+            ratio = np.where(missing[c][lv], 1.0, np.maximum(m[c][lv], 1e-300) / np.maximum(u[c][lv], 1e-300))
             log_bf += np.log(ratio)
         odds = share / (1.0 - share) * np.exp(np.clip(log_bf, -700, 700))
         posterior = odds / (1.0 + odds)
-        weighted = counts * posterior
-        new_share = float(np.clip(weighted.sum() / counts.sum(), 1e-9, 1 - 1e-9))
-        new_m = []
-        for c, comparison in enumerate(rules.comparisons):
-            tally = np.bincount(levels[:, c], weights=weighted, minlength=len(comparison.levels))
-            tally[missing[c]] = 0.0
-            tally = tally + 1.0 * ~missing[c]  # one pseudo-pair per level, as for u
-            new_m.append(tally / tally.sum())
-        moved = max(abs(new_share - share), *(float(np.abs(a - b).max()) for a, b in zip(new_m, m)))
-        m, share = new_m, new_share
+        new_share = float(np.clip((counts * posterior).sum() / counts.sum(), 1e-9, 1 - 1e-9))
+        new_m = _level_shares(levels, counts * posterior, rules, missing)
+        new_u = _level_shares(levels, counts * (1.0 - posterior), rules, missing)
+        moved = max(abs(new_share - share), *(float(np.abs(a - b).max())
+                                              for a, b in zip(new_m + new_u, m + u)))
+        m, u, share = new_m, new_u, new_share
         if moved < tolerance:
             break
-    return m, share, iteration
+    return m, u, share, iteration
 
 
 def train(runner: Runner, rules: RuleSet, *, random_pairs: int = 1_000_000, seed: int = 0,
@@ -153,10 +167,11 @@ def train(runner: Runner, rules: RuleSet, *, random_pairs: int = 1_000_000, seed
     levels, counts = level_patterns(runner, TRAIN_SCORED, rules)
     if counts.sum() == 0:
         raise DedupError("no candidate pairs to learn from: the store has too few traders")
-    m, share, iterations = expectation_maximisation(levels, counts, u, rules)
+    m, u_candidates, share, iterations = expectation_maximisation(levels, counts, u, rules)
     missing = _missing_mask(rules)
+    # Weights compare duplicates with the different traders a run actually meets: candidates.
     weights = {c.name: [0.0 if miss else float(np.clip(np.log2(mi / ui), -MAX_WEIGHT, MAX_WEIGHT))
-                        for mi, ui, miss in zip(m[i], u[i], missing[i])]
+                        for mi, ui, miss in zip(m[i], u_candidates[i], missing[i])]
                for i, c in enumerate(rules.comparisons)}
     prior = math.log2((1.0 - share) / share)
     return TrainResult(

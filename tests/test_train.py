@@ -40,13 +40,14 @@ def known_model(rules: RuleSet, seed: int):
     return m, u
 
 
-def test_em_recovers_m_and_the_share_of_duplicates():
+def test_em_recovers_m_u_and_the_share_of_duplicates():
     rules = RuleSet.default()
     m, u = known_model(rules, seed=3)
     patterns, counts = simulate(rules, m, u, share=0.3, n=400_000, seed=4)
-    m_hat, share, iterations = expectation_maximisation(patterns, counts, u, rules)
+    u_start = [np.full(len(c.levels), 1.0 / len(c.levels)) for c in rules.comparisons]
+    m_hat, u_hat, share, iterations = expectation_maximisation(patterns, counts, u_start, rules)
     assert share == pytest.approx(0.3, abs=0.01)
-    for true, estimate in zip(m, m_hat):
+    for true, estimate in zip(m + u, m_hat + u_hat):
         assert np.abs(true - estimate).max() < 0.02
     assert iterations < 200
 

@@ -33,6 +33,7 @@ def _block_cols(rule: BlockingRule) -> list[str]:
 
 def rule_pairs_sql(rule: BlockingRule, order: int, max_block_size: int) -> str:
     """A SELECT of (left_id, right_id, rule_order) for one rule, oversized blocks left out."""
+    max_block_size = rule.cap(max_block_size)
     cols = _block_cols(rule)
     join = " AND ".join(f"l.{c} = r.{c}" for c in cols)
     return (
@@ -63,6 +64,7 @@ def block_report_sql(rule: BlockingRule, max_block_size: int, largest: int = 5) 
     Returns one row: (pairs, blocks, skipped_blocks, skipped_records, largest) where `largest`
     is a list of {key, records} structs, biggest first.
     """
+    max_block_size = rule.cap(max_block_size)
     cols = _block_cols(rule)
     key_text = " || ' | ' || ".join(f"{c}::VARCHAR" for c in cols)
     return SqlStep(

@@ -40,16 +40,27 @@ class BlockingRule:
     Args:
         name: shown on every pair the rule produces.
         on: the block keys.
+        max_block_size: this rule's own cap on block size (a loose key such as the name alone
+            wants a tighter cap than the rule set's `blocking.max_block_size`).
     """
 
     name: str
     on: tuple[str, ...]
+    max_block_size: int | None = None
 
     def __post_init__(self):
         if not self.on:
             raise ValueError(f"blocking rule {self.name!r} needs at least one key in 'on'")
+        if self.max_block_size is not None and (not isinstance(self.max_block_size, int)
+                                                or isinstance(self.max_block_size, bool)
+                                                or self.max_block_size < 2):
+            raise ValueError("max_block_size must be a whole number of at least 2")
         for key in self.on:
             _check_key(key)
+
+    def cap(self, default: int) -> int:
+        """The largest block this rule pairs up."""
+        return self.max_block_size or default
 
     def keys_sql(self, alias: str) -> list[str]:
         return [key_sql(k, alias) for k in self.on]
