@@ -1,0 +1,78 @@
+"""Normalise a whole trader table in one vectorised pass."""
+
+from typing import TypeVar
+
+import polars as pl
+
+from dedup.normalise.addresses import address_expr
+from dedup.normalise.contact import phone_expr, website_expr
+from dedup.normalise.names import name_expr
+from dedup.normalise.postcodes import postcode_expr
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
+# Output columns in order, after trader_id.
+NORMALISED_FIELDS: tuple[str, ...] = (
+    "name_norm",
+    "legal_form",
+    "proprietor",
+    "name_tokens_sorted",
+    "name_key",
+    "postcode",
+    "postcode_valid",
+    "postcode_area",
+    "postcode_district",
+    "postcode_sector",
+    "address_norm",
+    "address_number",
+    "address_unit",
+    "address_street",
+    "address_town",
+    "phone",
+    "website_domain",
+)
+
+
+def _text(column: str) -> pl.Expr:
+    """Read an input column as text, so all-null or numeric columns work.
+
+    Args:
+        column: Input column name.
+
+    Returns:
+        The column cast to String.
+    """
+    return pl.col(column).cast(pl.String)
+
+
+def normalise_traders(df: Frame) -> Frame:
+    """Normalise the name, address and contact fields of trader records.
+
+    The same expressions serve the nightly batch and single-record checks (a
+    one-row frame); rows keep their order.
+
+    Args:
+        df: Frame with columns trader_id, name, address, postcode, phone and
+            website; other columns are ignored.
+
+    Returns:
+        A frame of the same kind with trader_id and ``NORMALISED_FIELDS``,
+        all String except the Boolean postcode_valid; empty strings are null.
+    """
+    structs = [
+        name_expr(_text("name")).alias("_name"),
+        postcode_expr(_text("postcode")).alias("_postcode"),
+        address_expr(_text("address")).alias("_address"),
+    ]
+    normalised = (
+        df.lazy()
+        .select(
+            pl.col("trader_id"),
+            *structs,
+            phone=phone_expr(_text("phone")),
+            website_domain=website_expr(_text("website")),
+        )
+        .unnest("_name", "_postcode", "_address")
+        .select("trader_id", *NORMALISED_FIELDS)
+    )
+    return normalised.collect() if isinstance(df, pl.DataFrame) else normalised
