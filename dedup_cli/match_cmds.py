@@ -96,3 +96,40 @@ def train(
             typer.echo(f"  {name:<12}" + "  ".join(f"{w:+.2f}" for w in weights))
         typer.echo(f"thresholds: merge {result.merge_threshold}, review {result.review_threshold}")
     err.print(f"wrote {out}")
+
+
+@app.command()
+@handled
+def explain(
+    trader_a: Annotated[int, typer.Argument(help="A trader_id.")],
+    trader_b: Annotated[int, typer.Argument(help="Another trader_id.")],
+    db: DbOption = None,
+    rules: RulesOption = None,
+    as_json: JsonOption = False,
+):
+    """Show why two traders would (or would not) merge.
+
+    Per comparison: the two normalised values, the level reached and its weight; then the hard
+    rules that fired, the blocking rules that would pair them, the total score and the band.
+    Read-only.
+    """
+    from dedup.compare import compare_traders
+    from dedup.store import Store, resolve_db_path
+
+    rule_set = load_rules(rules)
+    with Store(resolve_db_path(db), read_only=True) as store:
+        report = compare_traders(store.runner, rule_set, trader_a, trader_b)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    left, right = report["pair"]
+    typer.echo(f"{'comparison':<14}{'trader ' + str(left):<34}{'trader ' + str(right):<34}{'weight':>8}  level")
+    for c in report["comparisons"]:
+        typer.echo(f"{c['comparison']:<14}{str(c['left'])[:32]:<34}{str(c['right'])[:32]:<34}"
+                   f"{c['weight']:>+8.2f}  {c['label']}")
+    for h in report["hard_rules"]:
+        typer.echo(f"hard rule {h['rule']} fired: {h['effect']}")
+    typer.echo(f"blocked by: {', '.join(report['blocked_by']) or 'no blocking rule (a run would never compare them)'}")
+    r = report["rules"]
+    typer.echo(f"score {report['score']:.2f}: {report['band']} (merge >= {r['merge_threshold']}, "
+               f"review >= {r['review_threshold']}; rule set {r['name']} {r['hash']})")
