@@ -291,24 +291,20 @@ def import_files(runner: Runner, sources: list[ImportSource]) -> list[TableImpor
     present = {s.table.name: _stage_and_check(runner, s, trader_stage) for s in sources}
 
     results = []
-    runner.run(SqlStep("begin import", "BEGIN TRANSACTION"))
     try:
-        for src in sources:
-            spec, typed = src.table, quote_ident(_stage_name(src.table, "typed"))
-            rows, updated = runner.fetchone(SqlStep(
-                f"count {spec.name} updates",
-                f"SELECT count(*), count(*) FILTER (WHERE {quote_ident(spec.key)} IN "
-                f"(SELECT {quote_ident(spec.key)} FROM {quote_ident(spec.name)})) FROM {typed}"))
-            runner.run(upsert_sql(spec, present[spec.name]))
-            runner.run(SqlStep("record import",
-                               "INSERT INTO imports SELECT coalesce(max(import_id), 0) + 1, now(), "
-                               "?, ?, ?, ? FROM imports",
-                               (spec.name, os.fspath(src.path), rows - updated, updated)))
-            results.append(TableImport(spec.name, os.fspath(src.path), rows, rows - updated, updated))
-        runner.run(SqlStep("commit import", "COMMIT"))
-    except BaseException:
-        runner.con.rollback()
-        raise
+        with runner.transaction("import"):
+            for src in sources:
+                spec, typed = src.table, quote_ident(_stage_name(src.table, "typed"))
+                rows, updated = runner.fetchone(SqlStep(
+                    f"count {spec.name} updates",
+                    f"SELECT count(*), count(*) FILTER (WHERE {quote_ident(spec.key)} IN "
+                    f"(SELECT {quote_ident(spec.key)} FROM {quote_ident(spec.name)})) FROM {typed}"))
+                runner.run(upsert_sql(spec, present[spec.name]))
+                runner.run(SqlStep("record import",
+                                   "INSERT INTO imports SELECT coalesce(max(import_id), 0) + 1, now(), "
+                                   "?, ?, ?, ? FROM imports",
+                                   (spec.name, os.fspath(src.path), rows - updated, updated)))
+                results.append(TableImport(spec.name, os.fspath(src.path), rows, rows - updated, updated))
     finally:
         for src in sources:
             for kind in ("raw", "typed"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dedup.blocking.pairs import NORMALISED, PAIRS, candidate_pairs_sql, pairs_by_rule_sql
+from dedup.blocking.pairs import NORMALISED, PAIRS, block_report_sql, candidate_pairs_sql, pairs_by_rule_sql
 from dedup.cluster import connected_components
 from dedup.merge.survivor import choose_survivors_sql
 from dedup.normalise import normalise_traders
@@ -94,7 +94,7 @@ def cluster_stage(runner: Runner, rules: RuleSet, today: dt.date) -> int:
     nodes, components = connected_components(edges["left_id"].to_numpy(), edges["right_id"].to_numpy())
     runner.register(MEMBERS, pl.DataFrame({"trader_id": nodes, "component": components},
                                           schema={"trader_id": pl.Int64, "component": pl.Int64}))
-    runner.run(choose_survivors_sql(MEMBERS, SURVIVORS, today))
+    runner.run(choose_survivors_sql(MEMBERS, SURVIVORS, today, rules.merge.survivor_order))
     runner.run(SqlStep("clusters", f"""
         CREATE OR REPLACE TEMP TABLE {CLUSTERS} AS
         WITH held AS (
@@ -166,3 +166,22 @@ def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
     summary["stages"] = [vars(s) for s in stages.stats]
     summary["rules"] = {"name": rules.name, "hash": rules.hash}
     return RunResult(rules=rules, summary=summary, stages=stages.stats, runner=runner)
+
+
+def blocking_report(store: Store, rules: RuleSet) -> list[dict]:
+    """Before any scoring: the pairs each blocking rule would generate and its largest blocks.
+
+    Pairs are counted per rule on its own (a pair two rules share counts for both); blocks above
+    `max_block_size` are skipped by the run and listed here so an analyst can see what was lost.
+    """
+    normalise_stage(store.runner)
+    report = []
+    for rule in rules.blocking:
+        pairs, blocks, skipped, skipped_records, largest = store.runner.fetchone(
+            block_report_sql(rule, rules.max_block_size))
+        report.append({"rule": rule.name, "keys": list(rule.on), "max_block_size": rule.cap(rules.max_block_size),
+                       "pairs": int(pairs),
+                       "blocks": int(blocks), "skipped_blocks": int(skipped),
+                       "skipped_records": int(skipped_records),
+                       "largest_blocks": [dict(b) for b in largest or []]})
+    return report

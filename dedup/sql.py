@@ -7,9 +7,10 @@ go in as parameters; identifiers go through `quote_ident`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,18 @@ class Runner:
             raise SqlError(step.name, step.sql, exc) from exc
         log.debug("ran %s in %.3fs", step.name, time.perf_counter() - started)
         return rel
+
+    @contextlib.contextmanager
+    def transaction(self, name: str = "transaction") -> Iterator[None]:
+        """One transaction: committed when the block ends, rolled back on any exception
+        (a killed process leaves nothing of it either: DuckDB discards uncommitted work)."""
+        self.run(SqlStep(f"begin {name}", "BEGIN TRANSACTION"))
+        try:
+            yield
+        except BaseException:
+            self.con.rollback()
+            raise
+        self.run(SqlStep(f"commit {name}", "COMMIT"))
 
     def run(self, steps: SqlStep | Iterable[SqlStep]) -> None:
         """Execute one step or several in order, discarding any result."""

@@ -69,6 +69,62 @@ def _initial_schema() -> list[SqlStep]:
     return steps
 
 
+def _merge_schema() -> list[SqlStep]:
+    """Migration 2: the audit of merges, the child rows they moved, and review proposals.
+
+    Merged traders keep their row (status 'merged', merged_into = survivor); `trader_resolution`
+    follows merged_into chains (A -> B -> C) so an old reference always finds the live record.
+    """
+    return [
+        SqlStep("create merges", """
+            CREATE TABLE merges (
+              merge_id BIGINT PRIMARY KEY,
+              run_id BIGINT NOT NULL,          -- the apply run that merged
+              survivor_id BIGINT NOT NULL,
+              merged_id BIGINT NOT NULL,
+              score DOUBLE,                    -- of the pair explained (NULL: clusters given directly)
+              explanation JSON,                -- levels, labels, weights, hard rules, score, band
+              rules_name VARCHAR,
+              rules_hash VARCHAR NOT NULL,
+              merged_record JSON NOT NULL,     -- the merged trader row as it was before the merge
+              -- survivor fields filled from the merged record, as text (updated_at included):
+              field_changes STRUCT(field VARCHAR, old_value VARCHAR, new_value VARCHAR)[] NOT NULL,
+              merged_at TIMESTAMP NOT NULL,
+              undone_at TIMESTAMP,
+              undone_by BIGINT                 -- the undo run
+            )"""),
+        SqlStep("create merge_moves", """
+            CREATE TABLE merge_moves (
+              merge_id BIGINT NOT NULL,
+              table_name VARCHAR NOT NULL,     -- 'cases' | 'tracks' | 'certificates'
+              row_id BIGINT NOT NULL,          -- the child row's own key, moved to the survivor
+              run_id BIGINT NOT NULL           -- the run that moved it (a later run moves rows an
+                                               -- import attached to the merged record since)
+            )"""),
+        SqlStep("create proposals", """
+            CREATE TABLE proposals (
+              proposal_id BIGINT PRIMARY KEY,
+              run_id BIGINT NOT NULL,
+              kind VARCHAR NOT NULL,           -- 'pair' (review band) | 'held_cluster'
+              trader_ids BIGINT[] NOT NULL,    -- sorted
+              score DOUBLE,
+              explanation JSON,
+              status VARCHAR NOT NULL DEFAULT 'open',
+              created_at TIMESTAMP NOT NULL
+            )"""),
+        SqlStep("create trader_resolution", """
+            CREATE VIEW trader_resolution AS
+            WITH RECURSIVE hop(trader_id, resolved_id, hops) AS (
+                SELECT trader_id, trader_id, 0 FROM traders
+                UNION ALL
+                SELECT hop.trader_id, t.merged_into, hop.hops + 1
+                FROM hop JOIN traders t ON t.trader_id = hop.resolved_id
+                WHERE t.status = 'merged' AND t.merged_into IS NOT NULL AND hop.hops < 100)
+            SELECT trader_id, arg_max(resolved_id, hops) AS resolved_id, max(hops) AS hops
+            FROM hop GROUP BY trader_id"""),
+    ]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -79,6 +135,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "traders, cases, tracks, certificates, whitelist, runs, imports",
               tuple(_initial_schema())),
+    Migration(2, "merges, merge_moves, proposals, trader_resolution", tuple(_merge_schema())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -112,16 +169,11 @@ def migrate(runner: Runner, target: int = LATEST_VERSION) -> list[int]:
     applied = []
     for m in MIGRATIONS:
         if current < m.version <= target:
-            runner.run(SqlStep("begin", "BEGIN TRANSACTION"))
-            try:
+            with runner.transaction(f"migration {m.version}"):
                 runner.run(m.steps)
                 runner.run(SqlStep("record migration",
                                    "INSERT INTO schema_migrations VALUES (?, ?, now())",
                                    (m.version, m.description)))
-                runner.run(SqlStep("commit", "COMMIT"))
-            except BaseException:
-                runner.con.rollback()
-                raise
             applied.append(m.version)
     return applied
 
@@ -145,6 +197,10 @@ class Store:
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                # DuckDB's file lock: another process has the store open for writing.
+                raise DedupError(f"the store {self.path} is in use by another process: "
+                                 f"is an apply running?") from exc
             raise DedupError(f"cannot open store {self.path}: {_first_line(exc)}") from exc
         except duckdb.Error as exc:
             raise DedupError(f"{self.path} is not a trader-dedup store: {_first_line(exc)}") from exc

@@ -66,10 +66,16 @@ def run(
         help="Date (YYYY-MM-DD) on which tracks and certificates count as active. Default: today.")] = None,
     as_json: JsonOption = False,
     silent: SilentOption = False,
+    apply: Annotated[bool, typer.Option(
+        "--apply", help="Merge every cluster in the merge band, queue the review band as "
+                        "proposals and record the run, all in one transaction (see "
+                        "'dedup history', 'dedup undo').")] = False,
 ):
     """Dry-run the pipeline (normalise, block, score, cluster) and summarise what would merge.
 
-    Nothing in the store changes: the store is opened read-only.
+    Nothing in the store changes: the store is opened read-only. With --apply the store is opened
+    for writing and the merges are made: a run is applied wholly or not at all, a second apply
+    while one runs is refused, and a run killed part-way leaves the store as it was.
     """
     from dedup.pipeline import run_pipeline
     from dedup.rules import RuleSet
@@ -79,6 +85,13 @@ def run(
         raise DedupError(f"--clusters-out {clusters_out}: use a .csv or .parquet file name")
     rule_set = RuleSet.from_toml(rules) if rules else RuleSet.default()
     on_date = parse_date(today, "--today")
+    if apply:
+        from dedup_cli.merge_cmds import run_apply
+
+        if clusters_out is not None:
+            raise DedupError("--clusters-out is for dry runs: run without --apply to write it")
+        run_apply(resolve_db_path(db), rule_set, on_date, as_json=as_json, silent=silent)
+        return
     with Store(resolve_db_path(db), read_only=True) as store:
         result = run_pipeline(store, rule_set, today=on_date,
                               on_stage=StageProgress(show_progress(silent)))

@@ -79,7 +79,7 @@ def test_train_cli_writes_a_loadable_rule_file_keeping_comments(cli, small_store
 
 def test_train_keeps_a_rule_file_s_other_settings(cli, small_store, tmp_path):
     source = tmp_path / "mine.toml"
-    source.write_text(default_rules_text().replace("max_block_size = 500", "max_block_size = 123"))
+    source.write_text(default_rules_text().replace("max_block_size = 100 ", "max_block_size = 123 "))
     out = tmp_path / "trained.toml"
     result = cli.invoke(app, ["train", "--db", str(small_store), "--rules", str(source),
                               "--out", str(out), "--random-pairs", "2000"])

@@ -18,6 +18,7 @@ from dedup.blocking.rules import BlockingRule
 from dedup.errors import DedupError
 from dedup.rules.hard import HardRule
 from dedup.rules.levels import Comparison, Level
+from dedup.rules.merging import MergeConfig
 
 DEFAULT_RULES = "default.toml"
 
@@ -36,6 +37,7 @@ class RuleSet:
         hard_rules: named overrides (never_match, review_only).
         max_cluster_size: clusters larger than this are never merged automatically.
         description: free text.
+        merge: survivor order and field survivorship for merges (the optional `[merge]` table).
     """
 
     name: str
@@ -47,6 +49,7 @@ class RuleSet:
     hard_rules: tuple[HardRule, ...]
     max_cluster_size: int
     description: str = ""
+    merge: MergeConfig = MergeConfig()
 
     @property
     def hash(self) -> str:
@@ -57,8 +60,7 @@ class RuleSet:
     @classmethod
     def default(cls) -> "RuleSet":
         """The rule set shipped with the package (dedup/rules/default.toml)."""
-        path = resources.files("dedup.rules").joinpath(DEFAULT_RULES)
-        return cls.from_toml_text(path.read_text(), source=DEFAULT_RULES)
+        return cls.from_toml_text(default_rules_text(), source=DEFAULT_RULES)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> "RuleSet":
@@ -97,7 +99,7 @@ class RuleSet:
         if isinstance(max_block, int) and max_block < 2:
             problems.append("blocking.max_block_size: must be at least 2")
         rules = [loader.build(BlockingRule, f"blocking.rules[{i}]", name=r.get("name"),
-                              on=tuple(r.get("on", ())))
+                              on=tuple(r.get("on", ())), max_block_size=r.get("max_block_size"))
                  for i, r in enumerate(loader.list_of(blocking, "rules", "blocking.rules"))]
         comparisons = []
         for i, c in enumerate(loader.list_of(data, "comparisons", "comparisons")):
@@ -110,6 +112,11 @@ class RuleSet:
                 for i, h in enumerate(data.get("hard_rules", []))]
         clustering = loader.table(data, "clustering")
         max_cluster = loader.get(clustering, "max_cluster_size", int, "clustering.max_cluster_size")
+        merge_table = data.get("merge", {})
+        if not isinstance(merge_table, dict):
+            problems.append("merge: expected a table [merge]")
+            merge_table = {}
+        merge_config = loader.build(MergeConfig.from_table, "merge", table=merge_table)
         _check_unique(problems, "blocking.rules", [r.name for r in rules if r])
         _check_unique(problems, "comparisons", [c.name for c in comparisons if c])
         if problems:
@@ -118,7 +125,12 @@ class RuleSet:
         return cls(name=name, merge_threshold=float(merge), review_threshold=float(review),
                    blocking=tuple(rules), max_block_size=max_block, comparisons=tuple(comparisons),
                    hard_rules=tuple(hard), max_cluster_size=max_cluster,
-                   description=data.get("description", ""))
+                   description=data.get("description", ""), merge=merge_config)
+
+
+def default_rules_text() -> str:
+    """The text of the packaged default rule file."""
+    return resources.files("dedup.rules").joinpath(DEFAULT_RULES).read_text()
 
 
 class _Loader:
@@ -127,14 +139,17 @@ class _Loader:
     def __init__(self, problems: list[str]):
         self.problems = problems
 
-    def table(self, data: dict, key: str) -> dict:
+    def table(self, data: dict, key: str) -> dict | None:
+        """A sub-table; None (reported once) when it is missing, so its keys are not reported too."""
         value = data.get(key)
         if not isinstance(value, dict):
             self.problems.append(f"{key}: missing table [{key}]")
-            return {}
+            return None
         return value
 
-    def get(self, data: dict, key: str, types, where: str):
+    def get(self, data: dict | None, key: str, types, where: str):
+        if data is None:
+            return None
         value = data.get(key)
         if value is None:
             self.problems.append(f"{where}: missing")
@@ -143,7 +158,9 @@ class _Loader:
             return None
         return value
 
-    def list_of(self, data: dict, key: str, where: str) -> list[dict]:
+    def list_of(self, data: dict | None, key: str, where: str) -> list[dict]:
+        if data is None:
+            return []
         value = data.get(key)
         if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
             self.problems.append(f"{where}: expected a non-empty list of tables")

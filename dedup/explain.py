@@ -1,0 +1,73 @@
+"""Why a pair scored as it did, as one JSON document per pair, built in SQL.
+
+A scored pair carries, for each comparison, the index of the level it reached (and the value
+frequencies term-frequency adjusted levels need), and a flag per hard rule. The rule set knows
+each level's label and how its weight is computed. `rule_terms_sql` loads that knowledge into
+a one-row lookup table (its labels travel as parameters, never spliced into SQL) and
+`explanation_sql` reads it beside any table shaped like `__dedup__scored`, one projection per
+pair (no unnest or grouping, so it stays cheap over millions of pairs):
+
+    {"pair": [left_id, right_id], "blocking_rule": "same_postcode",
+     "comparisons": [{"comparison": "name", "level": 1, "label": "name_norm equal", "weight": 9.0},
+                     ...],
+     "hard_rules": [{"rule": "different_house_number", "effect": "review_only"}],
+     "score": 15.0, "band": "merge"}
+
+Merges store it as their explanation; `dedup explain A B` can reuse it unchanged.
+"""
+
+from __future__ import annotations
+
+from dedup.rules.ruleset import RuleSet
+from dedup.score import hard_column, level_column
+from dedup.sql import SqlStep, quote_ident
+
+RULE_TERMS = "__dedup__rule_terms"
+
+
+def rule_terms_sql(rules: RuleSet) -> list[SqlStep]:
+    """Create the one-row lookup `__dedup__rule_terms`.
+
+    Comparison i has columns c<i>_name and c<i>_labels (a list indexed by level); hard rule k
+    has h<k>_name and h<k>_effect.
+    """
+    columns, params = [], []
+    for i, comparison in enumerate(rules.comparisons):
+        columns += [f"?::VARCHAR AS c{i}_name", f"?::VARCHAR[] AS c{i}_labels"]
+        params += [comparison.name, [level.label for level in comparison.levels]]
+    for k, rule in enumerate(rules.hard_rules):
+        columns += [f"?::VARCHAR AS h{k}_name", f"?::VARCHAR AS h{k}_effect"]
+        params += [rule.name, rule.effect]
+    return [SqlStep("create rule terms",
+                    f"CREATE OR REPLACE TEMP TABLE {RULE_TERMS} AS "
+                    f"SELECT {', '.join(columns) or '1 AS empty'}", params)]
+
+
+def explanation_sql(rules: RuleSet, scored_table: str) -> str:
+    """A SELECT of (left_id, right_id, explanation JSON), one row per pair of `scored_table`.
+
+    Needs the lookup that `rule_terms_sql(rules)` creates on the same connection.
+
+    Args:
+        rules: the rule set that scored the pairs (its comparisons and hard rules, in order).
+        scored_table: a table with the columns of `__dedup__scored` (left_id, right_id,
+            blocking_rule, level_<comparison>, hard_<rule>, score, band).
+    """
+    comparisons = []
+    for i, c in enumerate(rules.comparisons):
+        level = f"s.{quote_ident(level_column(c.name))}"
+        # The weight is the scoring's own expression (term-frequency adjustments included), so
+        # the weights always add up to the score. SQL lists are 1-based; levels are 0-based.
+        comparisons.append(f"{{'comparison': w.c{i}_name, 'level': {level}, "
+                           f"'label': w.c{i}_labels[{level} + 1], "
+                           f"'weight': {c.weight_sql(level_column(c.name))}}}")
+    fired = [f"CASE WHEN s.{quote_ident(hard_column(h.name))} "
+             f"THEN {{'rule': w.h{k}_name, 'effect': w.h{k}_effect}} END"
+             for k, h in enumerate(rules.hard_rules)]
+    hard = f"list_filter([{', '.join(fired)}], lambda x: x IS NOT NULL)" if fired else "[]"
+    return f"""
+        SELECT s.left_id, s.right_id, to_json({{
+            'pair': [s.left_id, s.right_id], 'blocking_rule': s.blocking_rule,
+            'comparisons': [{', '.join(comparisons)}], 'hard_rules': {hard},
+            'score': s.score, 'band': s.band}})::JSON AS explanation
+        FROM {quote_ident(scored_table)} s CROSS JOIN {RULE_TERMS} w"""

@@ -1,0 +1,79 @@
+"""Review proposals: what an apply run leaves for operations staff to decide.
+
+Two kinds, both stored in `proposals` with status 'open' (the review workflow builds on them):
+
+- `pair`: a review-band pair, named by the records that will be live after this run's merges
+  (each side's survivor), once per pair of survivors (the best-scoring pair explains it); pairs
+  that this run merges together, or that lie inside one held cluster, are left out;
+- `held_cluster`: a cluster of merge-band pairs held back (too large, or more than one
+  whitelisted record), with all its members.
+
+A proposal whose sorted trader_ids already exist (in any status) is not queued again, so a nightly
+re-run does not pile up duplicates and a rejected proposal stays rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dedup.explain import explanation_sql, rule_terms_sql
+from dedup.merge.plan import PLAN
+from dedup.rules.ruleset import RuleSet
+from dedup.sql import SqlStep, quote_ident
+
+REVIEW_PAIRS = "__dedup__review_pairs"
+QUEUE = "__dedup__proposal_queue"
+
+
+def queue_proposals_sql(rules: RuleSet, run_id: int, created_at: dt.datetime, *,
+                        scored: str = "__dedup__scored",
+                        clusters: str = "__dedup__clusters") -> list[SqlStep]:
+    """Steps that insert this run's new proposals (after the plan, in the apply transaction).
+
+    Args:
+        rules: for the explanations' labels and the cluster size limit.
+        run_id: the apply run queuing them.
+        created_at: their creation time.
+        scored: the run's scored pairs.
+        clusters: the run's clusters (trader_id, cluster_id, component, size, held).
+    """
+    scored, clusters = quote_ident(scored), quote_ident(clusters)
+    survivor_of = (f"SELECT c.trader_id, coalesce(p.survivor_id, c.trader_id) AS live_id, "
+                   f"CASE WHEN c.held THEN c.component END AS held_component "
+                   f"FROM {clusters} c LEFT JOIN {PLAN} p ON p.merged_id = c.trader_id")
+    return [
+        SqlStep("review pairs", f"""
+            CREATE OR REPLACE TEMP TABLE {REVIEW_PAIRS} AS
+            SELECT s.*, least(l.live_id, r.live_id) AS live_l, greatest(l.live_id, r.live_id) AS live_r
+            FROM {scored} s
+            JOIN ({survivor_of}) l ON l.trader_id = s.left_id
+            JOIN ({survivor_of}) r ON r.trader_id = s.right_id
+            WHERE s.band = 'review' AND l.live_id <> r.live_id
+              AND (l.held_component IS NULL OR l.held_component IS DISTINCT FROM r.held_component)"""),
+        *rule_terms_sql(rules),
+        SqlStep("proposal queue", f"""
+            CREATE OR REPLACE TEMP TABLE {QUEUE} AS
+            SELECT * FROM (
+                SELECT 'pair' AS kind, [p.live_l, p.live_r] AS trader_ids, p.score, e.explanation
+                FROM {REVIEW_PAIRS} p
+                JOIN ({explanation_sql(rules, REVIEW_PAIRS)}) e
+                  ON e.left_id = p.left_id AND e.right_id = p.right_id
+                QUALIFY row_number() OVER (PARTITION BY p.live_l, p.live_r
+                                           ORDER BY p.score DESC, p.left_id, p.right_id) = 1)
+            UNION ALL
+            SELECT 'held_cluster', list(trader_id ORDER BY trader_id), NULL,
+                   to_json({{'reason': CASE WHEN count(*) > $max_size
+                                            THEN 'cluster larger than max_cluster_size'
+                                            ELSE 'more than one whitelisted record' END,
+                             'size': count(*), 'max_cluster_size': $max_size}})
+            FROM {clusters} WHERE held GROUP BY component""", {"max_size": rules.max_cluster_size}),
+        SqlStep("queue proposals", f"""
+            INSERT INTO proposals (proposal_id, run_id, kind, trader_ids, score, explanation,
+                                   status, created_at)
+            SELECT (SELECT coalesce(max(proposal_id), 0) FROM proposals)
+                       + row_number() OVER (ORDER BY q.kind, q.trader_ids),
+                   $run_id, q.kind, q.trader_ids, q.score, q.explanation, 'open', $created_at
+            FROM {QUEUE} q
+            WHERE NOT EXISTS (SELECT 1 FROM proposals o WHERE o.trader_ids = q.trader_ids)""",
+                {"run_id": run_id, "created_at": created_at}),
+    ]

@@ -1,0 +1,186 @@
+"""An apply run end to end: record it, run the pipeline, plan, apply, queue proposals, report.
+
+Safety of the unattended overnight job rests on three things:
+
+- the caller opens the store read-write, and DuckDB's file lock keeps any second writer out for
+  the whole run (the store turns that into "the store is in use by another process");
+- the run is recorded as 'running' in its own committed statement before any work, and a run
+  still 'running' when the next apply starts can only belong to a killed process (the lock rules
+  out a live one), so it is marked 'interrupted';
+- every write (straggler sweep, merges, moves, field fills, proposals, the run's final status and
+  summary) happens in ONE transaction: a kill or error at any moment leaves the store exactly as
+  it was before the run, and the next run redoes the work from scratch, deterministically, so it
+  ends where an uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+
+from dedup.merge.apply import apply_merge, sweep_stragglers
+from dedup.merge.plan import GROUPS, MergePlan, merge_plan, pipeline_groups_sql
+from dedup.merge.proposals import queue_proposals_sql
+from dedup.pipeline import run_pipeline
+from dedup.rules.ruleset import RuleSet
+from dedup.score import SCORED
+from dedup.sql import Runner, SqlStep
+from dedup.store import Store
+
+StageHook = Callable[[str, str], None]
+
+
+def mark_interrupted_sql() -> SqlStep:
+    """Runs left 'running' by a process that died (no live process can hold the store now)."""
+    return SqlStep("mark interrupted runs",
+                   "UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+
+
+def start_run_sql(rules: RuleSet, mode: str = "apply") -> SqlStep:
+    """Record a new run as 'running' and return its id."""
+    return SqlStep("start run",
+                   "INSERT INTO runs (run_id, started_at, mode, rules_name, rules_hash, status) "
+                   "SELECT coalesce(max(run_id), 0) + 1, now()::TIMESTAMP, ?, ?, ?, 'running' "
+                   "FROM runs RETURNING run_id", (mode, rules.name, rules.hash))
+
+
+def finish_run_sql(run_id: int, status: str, summary: dict) -> SqlStep:
+    return SqlStep("finish run",
+                   "UPDATE runs SET status = ?, finished_at = now()::TIMESTAMP, summary = ? "
+                   "WHERE run_id = ?", (status, json.dumps(summary, default=str), run_id))
+
+
+class _Timer:
+    """Times the merge stages the way the pipeline times its own, and tells the hook."""
+
+    def __init__(self, hook: StageHook | None):
+        self.hook = hook or (lambda stage, event: None)
+        self.stats: list[dict] = []
+
+    def run(self, stage: str, work: Callable[[], int]) -> int:
+        self.hook(stage, "start")
+        started = time.perf_counter()
+        rows = work()
+        self.stats.append({"stage": stage, "seconds": round(time.perf_counter() - started, 3),
+                           "rows": rows})
+        self.hook(stage, "end")
+        return rows
+
+
+def apply_in_transaction(runner: Runner, rules: RuleSet, run_id: int, *, today: dt.date,
+                         merged_at: dt.datetime, summary: dict, timer: _Timer) -> dict:
+    """Plan and apply the pipeline's clusters and queue its proposals, in one transaction.
+
+    The pipeline's temp tables (`__dedup__scored`, `__dedup__clusters`) must be on the connection.
+    The run's final status and summary are written in the same transaction, so a run is either
+    'succeeded' with all its merges or has none of them.
+
+    Args:
+        runner: the store's runner.
+        rules: the rule set the pipeline ran with.
+        run_id: the run (recorded 'running').
+        today: the date on which tracks and certificates count as active.
+        merged_at: the time recorded on merges and proposals.
+        summary: the pipeline's summary, extended and stored.
+        timer: times the plan and apply stages.
+
+    Returns:
+        The full run summary.
+    """
+    counts: dict = {}
+    plan: MergePlan | None = None
+    with runner.transaction("apply"):
+        def make_plan() -> int:
+            nonlocal plan
+            counts["stragglers_repointed"] = sweep_stragglers(runner, run_id)
+            runner.run(pipeline_groups_sql())
+            plan = merge_plan(runner, rules, GROUPS, today=today, scored=SCORED)
+            return runner.scalar(SqlStep("count plan", f"SELECT count(*) FROM {plan.table}"))
+
+        def apply() -> int:
+            counts.update(apply_merge(runner, plan, run_id=run_id, merged_at=merged_at))
+            *stage_steps, insert = queue_proposals_sql(rules, run_id, merged_at)
+            runner.run(stage_steps)
+            counts["proposals_queued"] = runner.scalar(insert) or 0
+            return counts["records_merged"]
+
+        timer.run("plan", make_plan)
+        timer.run("apply", apply)
+        summary = {**summary, **counts, "stages": summary["stages"] + timer.stats}
+        runner.run(finish_run_sql(run_id, "succeeded", summary))
+    return summary
+
+
+def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
+              on_stage: StageHook | None = None, now: dt.datetime | None = None) -> dict:
+    """`dedup run --apply`: run the pipeline and merge its merge band, atomically.
+
+    Args:
+        store: a store opened read-write (its lock keeps other writers out).
+        rules: the rule set.
+        today: the date on which tracks and certificates count as active (default: today).
+        on_stage: progress hook, called with (stage, "start" | "end").
+        now: the time recorded on merges and proposals (default: now).
+
+    Returns:
+        The run summary: the pipeline's counts, the run id, clusters and records merged, child
+        rows re-pointed per table, fields filled, proposals queued and every stage's time. It is
+        also stored as the run's `summary`.
+    """
+    runner = store.runner
+    today = today or dt.date.today()
+    runner.run(mark_interrupted_sql())
+    run_id = runner.scalar(start_run_sql(rules))
+    try:
+        found = run_pipeline(store, rules, today=today, on_stage=on_stage).summary
+        return apply_in_transaction(runner, rules, run_id, today=today,
+                                    merged_at=now or dt.datetime.now(),
+                                    summary={"run_id": run_id, "mode": "apply", **found},
+                                    timer=_Timer(on_stage))
+    except BaseException as exc:
+        _record_failure(runner, run_id, exc)
+        raise
+
+
+def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | None = None,
+                 scored: str | None = None, now: dt.datetime | None = None) -> dict:
+    """Merge given groups (a table of trader_id, group_id) as one recorded, atomic apply run,
+    without running the pipeline: the path for clusters decided elsewhere (a review decision,
+    a test). Survivors, fills, audit and safety checks are exactly those of `apply_run`.
+
+    Args:
+        store: a store opened read-write.
+        rules: supplies the survivor order, the fields to fill and the audited rule-set hash.
+        groups: the temp or store table of groups on the store's connection.
+        today: the date on which tracks and certificates count as active (default: today).
+        scored: optional scored pairs to explain the merges with.
+        now: the time recorded on the merges (default: now).
+
+    Returns:
+        run_id and the merge counts of `apply_merge`.
+    """
+    runner = store.runner
+    today = today or dt.date.today()
+    runner.run(mark_interrupted_sql())
+    run_id = runner.scalar(start_run_sql(rules))
+    try:
+        with runner.transaction("apply"):
+            plan = merge_plan(runner, rules, groups, today=today, scored=scored)
+            summary = {"run_id": run_id, "mode": "apply", "groups": groups,
+                       **apply_merge(runner, plan, run_id=run_id, merged_at=now or dt.datetime.now())}
+            runner.run(finish_run_sql(run_id, "succeeded", summary))
+    except BaseException as exc:
+        _record_failure(runner, run_id, exc)
+        raise
+    return summary
+
+
+def _record_failure(runner: Runner, run_id: int, exc: BaseException) -> None:
+    """Mark a run that stopped with an exception (its transaction is already rolled back)."""
+    status = "failed" if isinstance(exc, Exception) else "interrupted"  # Ctrl-C is not a failure
+    try:
+        runner.run(finish_run_sql(run_id, status, {"error": str(exc)}))
+    except Exception:  # the connection itself may be gone; the next run marks it interrupted
+        pass

@@ -1,0 +1,163 @@
+"""Commands about merges: `run --apply` (its reporting), history, undo.
+
+Exit codes: 0 success; 1 a handled error with one line on stderr (unknown run, merge or trader;
+already undone; undo blocked by a later merge; store in use by another process), the store as it
+was; 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dedup.errors import DedupError
+from dedup_cli._app import (
+    DbOption,
+    JsonOption,
+    SilentOption,
+    StageProgress,
+    app,
+    err,
+    handled,
+    show_progress,
+)
+
+
+def run_apply(path: Path, rules, today: dt.date | None, *, as_json: bool, silent: bool) -> None:
+    """`dedup run --apply`: merge, then print the summary (text or JSON) on stdout."""
+    from dedup.merge.runs import apply_run
+    from dedup.store import Store
+
+    with Store(path) as store:
+        summary = apply_run(store, rules, today=today, on_stage=StageProgress(show_progress(silent)))
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, default=str))
+        return
+    lines = [
+        ("records", summary["records"]),
+        ("candidate pairs", summary["candidate_pairs"]),
+        ("pairs in merge band", summary["pairs_merge_band"]),
+        ("pairs in review band", summary["pairs_review_band"]),
+        ("clusters merged", summary["clusters_merged"]),
+        ("records merged", summary["records_merged"]),
+        ("cases re-pointed", summary["cases_repointed"]),
+        ("tracks re-pointed", summary["tracks_repointed"]),
+        ("certificates re-pointed", summary["certificates_repointed"]),
+        ("survivor fields filled", summary["fields_filled"]),
+        ("proposals queued", summary["proposals_queued"]),
+        ("clusters held for review", summary["clusters_held_for_review"]),
+    ]
+    stragglers = sum(summary["stragglers_repointed"].values())
+    if stragglers:
+        lines.append(("late rows re-pointed", stragglers))
+    for label, value in lines:
+        typer.echo(f"{label:<28}{value:>12,}")
+    typer.echo("time per stage:")
+    for stage in summary["stages"]:
+        typer.echo(f"  {stage['stage']:<26}{stage['seconds']:>11.2f}s  ({stage['rows']:,} rows)")
+    typer.echo(f"rule set: {summary['rules']['name']} ({summary['rules']['hash']})")
+    typer.echo(f"Merged {summary['records_merged']:,} records in {summary['clusters_merged']:,} "
+               f"clusters (run {summary['run_id']})")
+
+
+def _describe(event: dict) -> str:
+    """One line for a history event."""
+    kind = event["event"]
+    if kind in ("merged_into", "absorbed"):
+        moved = ", ".join(f"{len(ids)} {table}" for table, ids in sorted(event["moved"].items()))
+        filled = [c["field"] for c in event["field_changes"] if c["field"] != "updated_at"]
+        score = f", score {event['score']:g}" if event["score"] is not None else ""
+        text = (f"merged into {event['survivor_id']}" if kind == "merged_into"
+                else f"absorbed {event['merged_id']}")
+        text += f" (merge {event['merge_id']}{score}, rules {event['rules']['hash']})"
+        text += f"; moved: {moved or 'nothing'}"
+        if filled:
+            text += f"; survivor filled: {', '.join(filled)}"
+        return text
+    if kind == "undone":
+        return f"merge {event['merge_id']} undone ({event['merged_id']} back from {event['survivor_id']})"
+    ids = ", ".join(str(i) for i in event["trader_ids"])
+    return f"proposed for review ({event['kind']}: {ids}; proposal {event['proposal_id']}, {event['status']})"
+
+
+@app.command()
+@handled
+def history(
+    trader: Annotated[int, typer.Option("--trader", help="The trader's id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Show everything that happened to a trader: merges into and out of it (with their
+    explanation, the child rows moved and fields filled), undos, and review proposals.
+
+    Exit codes: 0 success; 1 unknown trader, or the store is missing or in use.
+    """
+    from dedup.merge.audit import trader_history
+    from dedup.store import Store, resolve_db_path
+
+    with Store(resolve_db_path(db), read_only=True) as store:
+        report = trader_history(store.runner, trader)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    t = report["trader"]
+    state = t["status"]
+    if t["status"] == "merged":
+        state += f" into {t['merged_into']}, now {t['resolved_id']}"
+    typer.echo(f"trader {t['trader_id']} {t['name']!r}: {state}"
+               f"{' (whitelisted)' if t['whitelisted'] else ''}")
+    if not report["events"]:
+        typer.echo("no merges, undos or proposals")
+    for event in report["events"]:
+        at = event["at"].strftime("%Y-%m-%d %H:%M:%S") if event["at"] else "?"
+        typer.echo(f"{at}  run {event['run_id']:<5} {_describe(event)}")
+
+
+@app.command()
+@handled
+def undo(
+    run_id: Annotated[Optional[int], typer.Option(
+        "--run", help="Undo every merge of this apply run that is not undone yet.")] = None,
+    merge_id: Annotated[Optional[int], typer.Option("--merge", help="Undo this one merge.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    silent: SilentOption = False,
+):
+    """Undo a whole apply run (--run) or one merge (--merge), in one transaction.
+
+    Merged records come back; exactly the child rows that were moved go back to them (rows added
+    to the survivor since stay where they are); filled survivor fields are reverted. The undo is
+    recorded as a run of its own and cannot be applied twice. An undo is refused while the
+    survivor has since been merged into another record: undo that later merge first.
+
+    Exit codes: 0 success; 1 unknown run or merge, already undone, blocked by a later merge, or
+    the store is missing or in use.
+    """
+    from dedup.merge.undo import undo as undo_merges
+    from dedup.store import Store, resolve_db_path
+
+    if (run_id is None) == (merge_id is None):
+        raise DedupError("give exactly one of --run RUN_ID and --merge MERGE_ID")
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise DedupError(f"no store at {path}")
+    with Store(path) as store:
+        summary = undo_merges(store.runner, run_id=run_id, merge_id=merge_id)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    target = f"run {run_id}" if run_id is not None else f"merge {merge_id}"
+    typer.echo(f"undid {summary['merges_undone']:,} merge(s) of {target} "
+               f"(recorded as run {summary['undo_run_id']})")
+    for table in ("cases", "tracks", "certificates"):
+        left = summary[f"{table}_left_in_place"]
+        typer.echo(f"{table + ' moved back':<28}{summary[f'{table}_moved_back']:>12,}"
+                   + (f"  ({left:,} re-pointed since, left in place)" if left else ""))
+    typer.echo(f"{'records restored':<28}{summary['records_restored']:>12,}")
+    typer.echo(f"{'survivor fields reverted':<28}{summary['fields_reverted']:>12,}")
+    if not silent and summary["fields_kept"]:
+        err.print(f"{summary['fields_kept']} filled field(s) changed since the merge were kept")

@@ -1,0 +1,215 @@
+"""`dedup run --apply`, `dedup history`, `dedup undo` through the real CLI on a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dedup.rules import RuleSet
+from dedup.store import Store
+from dedup_cli import app
+from tests.conftest import store_fingerprint
+from tests.merge.merge_helpers import build, snapshot, trader
+
+ROOT = Path(__file__).resolve().parents[2]
+#: A rule set of its own, so the test does not move with the default weights.
+SMALL_RULES = """
+name = "merge-test"
+[thresholds]
+merge = 14.0
+review = 7.0
+[clustering]
+max_cluster_size = 2
+[blocking]
+max_block_size = 500
+[[blocking.rules]]
+name = "same_postcode"
+on = ["postcode"]
+[[comparisons]]
+name = "name"
+levels = [{ kind = "missing", column = "name_norm", weight = 0.0 },
+          { kind = "exact", column = "name_norm", weight = 9.0 },
+          { kind = "else", weight = -8.0 }]
+[[comparisons]]
+name = "postcode"
+levels = [{ kind = "missing", column = "postcode", weight = 0.0 },
+          { kind = "exact", column = "postcode", weight = 6.0 },
+          { kind = "else", weight = -4.0 }]
+[[hard_rules]]
+name = "different_house_number"
+effect = "review_only"
+"""
+MABEL, MABEL_LTD = 23204319, 23204401
+
+
+def apply(cli, db, *extra):
+    return cli.invoke(app, ["run", "--db", str(db), "--apply", "--today", "2026-11-01", "-s", *extra])
+
+
+def test_apply_merges_the_merge_band_and_records_the_run(cli, small_store):
+    dry = json.loads(cli.invoke(app, ["run", "--db", str(small_store), "--json"]).output)
+    result = apply(cli, small_store)
+    assert result.exit_code == 0, result.output
+    assert f"Merged {dry['records_to_merge']} records" in result.output
+    with Store(small_store, read_only=True) as store:
+        run = store.con.execute("SELECT run_id, mode, status, rules_hash, started_at <= finished_at, "
+                                "summary FROM runs").fetchall()
+        assert len(run) == 1
+        _, mode, status, rules_hash, ordered, summary = run[0]
+        assert (mode, status, rules_hash, ordered) == ("apply", "succeeded", RuleSet.default().hash, True)
+        summary = json.loads(summary)
+        assert summary["records_merged"] == dry["records_to_merge"]
+        assert [s["stage"] for s in summary["stages"]] == ["normalise", "block", "score", "cluster",
+                                                            "plan", "apply"]
+        merged = store.con.execute("SELECT count(*) FROM traders WHERE status = 'merged'").fetchall()[0][0]
+        assert merged == dry["records_to_merge"]
+        # every merge is explained by its pair's levels, labels and weights, summing to its score
+        for score, explanation in store.con.execute("SELECT score, explanation FROM merges").fetchall():
+            explanation = json.loads(explanation)
+            assert explanation["band"] == "merge" and explanation["score"] == score
+            assert [c["comparison"] for c in explanation["comparisons"]] == \
+                [c.name for c in RuleSet.default().comparisons]
+            assert sum(c["weight"] for c in explanation["comparisons"]) == pytest.approx(score)
+            assert all(c["label"] for c in explanation["comparisons"])
+
+
+def test_second_apply_merges_nothing_and_json_summary_has_the_counts(cli, small_store):
+    assert apply(cli, small_store).exit_code == 0
+    before = store_fingerprint(small_store)
+    result = apply(cli, small_store, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    for key in ("run_id", "clusters_merged", "records_merged", "cases_repointed", "tracks_repointed",
+                "certificates_repointed", "proposals_queued", "stages"):
+        assert key in summary
+    assert summary["records_merged"] == 0 and summary["proposals_queued"] == 0
+    after = store_fingerprint(small_store)
+    changed = {t for t in before if before[t] != after[t]}
+    assert changed == {"runs"}          # only the second run's own record
+
+
+def test_review_band_and_held_clusters_are_queued_once(cli, tmp_path):
+    acme = {"address": "5 High Street, Truro", "postcode": "TR1 1AA"}
+    bolt = {"address": "9 Quay Street, Falmouth", "postcode": "TR11 3HH"}
+    db = build(tmp_path / "s.duckdb", traders=[
+        trader(1, "Acme Widgets", **acme), trader(2, "Acme Widgets Ltd", **acme),
+        # another house number on the same street: review only, against both 1 and 2
+        trader(3, "Acme Widgets", address="7 High Street, Truro", postcode="TR1 1AA"),
+        # three of one business: a cluster larger than max_cluster_size = 2 is held
+        trader(4, "Bolt Cycles", **bolt), trader(5, "Bolt Cycles Ltd", **bolt),
+        trader(6, "Bolt Cycles Limited", **bolt)])
+    rules = tmp_path / "small_clusters.toml"
+    rules.write_text(SMALL_RULES)
+    result = apply(cli, db, "--rules", str(rules), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    with Store(db, read_only=True) as store:
+        rows = store.con.execute("SELECT kind, trader_ids, status, explanation FROM proposals "
+                                 "ORDER BY proposal_id").fetchall()
+    assert summary["records_merged"] == 1 and summary["proposals_queued"] == len(rows) == 2
+    (held, held_ids, _, why), (pair, ids, status, explanation) = rows   # by kind, then ids
+    assert (pair, ids, status) == ("pair", [1, 3], "open")      # 2 merged into 1: named by survivor
+    explanation = json.loads(explanation)
+    assert explanation["band"] == "review"
+    assert [h["rule"] for h in explanation["hard_rules"]] == ["different_house_number"]
+    assert (held, held_ids) == ("held_cluster", [4, 5, 6])
+    assert json.loads(why)["reason"] == "cluster larger than max_cluster_size"
+    again = json.loads(apply(cli, db, "--rules", str(rules), "--json").output)
+    assert again["proposals_queued"] == 0 and again["records_merged"] == 0
+
+
+def test_history_and_undo_commands(cli, small_store):
+    assert apply(cli, small_store).exit_code == 0
+    result = cli.invoke(app, ["history", "--db", str(small_store), "--trader", str(MABEL_LTD)])
+    assert result.exit_code == 0, result.output
+    assert f"merged into {MABEL}" in result.output
+    history = json.loads(cli.invoke(app, ["history", "--db", str(small_store), "--trader",
+                                          str(MABEL_LTD), "--json"]).output)
+    merge_id = history["events"][0]["merge_id"]
+    assert history["trader"]["status"] == "merged" and history["trader"]["resolved_id"] == MABEL
+
+    result = cli.invoke(app, ["undo", "--db", str(small_store), "--merge", str(merge_id), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["merges_undone"] == 1
+    history = json.loads(cli.invoke(app, ["history", "--db", str(small_store), "--trader",
+                                          str(MABEL_LTD), "--json"]).output)
+    assert [e["event"] for e in history["events"]] == ["merged_into", "undone"]
+    assert history["trader"]["status"] == "active"
+
+    result = cli.invoke(app, ["undo", "--db", str(small_store), "--run", "1"])
+    assert result.exit_code == 0, result.output
+    assert "undid" in result.output
+    with Store(small_store, read_only=True) as store:
+        assert store.con.execute("SELECT count(*) FROM traders WHERE status <> 'active'").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["undo", "--run", "7"], "no run 7 in the store"),
+    (["undo", "--merge", "7"], "no merge 7 in the store"),
+    (["undo"], "give exactly one of --run"),
+    (["undo", "--run", "1", "--merge", "1"], "give exactly one of --run"),
+    (["history", "--trader", "5"], "no trader 5"),
+])
+def test_merge_command_errors_are_one_line_and_exit_1(cli, small_store, args, message):
+    before = store_fingerprint(small_store)
+    result = cli.invoke(app, [*args, "--db", str(small_store)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and message in result.output
+    assert store_fingerprint(small_store) == before
+
+
+def test_undo_twice_and_blocked_undo_are_one_line_errors(cli, small_store):
+    assert apply(cli, small_store).exit_code == 0
+    assert cli.invoke(app, ["undo", "--db", str(small_store), "--run", "1"]).exit_code == 0
+    result = cli.invoke(app, ["undo", "--db", str(small_store), "--run", "1"])
+    assert result.exit_code == 1 and "already undone" in result.output
+    assert result.output.count("\n") == 1
+
+
+def test_clusters_out_is_refused_with_apply(cli, small_store, tmp_path):
+    result = apply(cli, small_store, "--clusters-out", str(tmp_path / "c.csv"))
+    assert result.exit_code == 1 and "dry runs" in result.output
+
+
+def test_a_second_apply_while_one_holds_the_store_is_refused(small_store):
+    """A real second process holds the store open for writing, as a running apply does."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", ("import duckdb, sys; c = duckdb.connect(sys.argv[1]); "
+                                "print('ready', flush=True); sys.stdin.read()"), str(small_store)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "dedup_cli", "run", "--apply", "--db",
+                                 str(small_store), "-s"], capture_output=True, text=True, env=env,
+                                timeout=60, check=False)
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1
+        assert "in use by another process: is an apply running?" in result.stderr
+        assert time.monotonic() - started < 30
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    with Store(small_store, read_only=True) as store:   # untouched: no run was even recorded
+        assert store.con.execute("SELECT count(*) FROM runs").fetchall() == [(0,)]
+        assert snapshot(store)["traders"]
+
+
+def test_the_dry_run_names_the_survivors_the_apply_keeps(cli, small_store, tmp_path):
+    out = tmp_path / "clusters.csv"
+    assert cli.invoke(app, ["run", "--db", str(small_store), "--today", "2026-11-01",
+                            "--clusters-out", str(out), "-s"]).exit_code == 0
+    import polars as pl
+    planned = {t: c for t, c in pl.read_csv(out).iter_rows() if t != c}
+    assert apply(cli, small_store).exit_code == 0
+    with Store(small_store, read_only=True) as store:
+        merged = dict(store.con.execute("SELECT merged_id, survivor_id FROM merges").fetchall())
+    assert merged == planned
