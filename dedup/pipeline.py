@@ -55,8 +55,9 @@ class RunResult:
                                          f"SELECT trader_id, cluster_id FROM {CLUSTERS} ORDER BY trader_id"))
 
 
-class _Stages:
-    """Times stages and tells the hook when each starts and ends."""
+class StageTimer:
+    """Times stages and tells the hook when each starts and ends (the pipeline's stages and the
+    merge stages of an apply run alike)."""
 
     def __init__(self, hook: StageHook | None):
         self.hook = hook or (lambda stage, event: None)
@@ -148,7 +149,7 @@ def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
     """
     runner = store.runner
     today = today or dt.date.today()
-    stages = _Stages(on_stage)
+    stages = StageTimer(on_stage)
     stages.run("normalise", lambda: normalise_stage(runner))
 
     def block() -> int:

@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals would hold trader records
     add_completion=False,
 )
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOption = Annotated[Optional[Path], typer.Option(
     "--db", help="The store (a DuckDB file). Default: $DEDUP_DB, else ./traders.duckdb.",

@@ -17,19 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
-from collections.abc import Callable
 
 from dedup.merge.apply import apply_merge, sweep_stragglers
 from dedup.merge.plan import GROUPS, MergePlan, merge_plan, pipeline_groups_sql
 from dedup.merge.proposals import queue_proposals_sql
-from dedup.pipeline import run_pipeline
+from dedup.pipeline import StageHook, StageTimer, run_pipeline
 from dedup.rules.ruleset import RuleSet
 from dedup.score import SCORED
 from dedup.sql import Runner, SqlStep
 from dedup.store import Store
-
-StageHook = Callable[[str, str], None]
 
 
 def mark_interrupted_sql() -> SqlStep:
@@ -52,25 +48,8 @@ def finish_run_sql(run_id: int, status: str, summary: dict) -> SqlStep:
                    "WHERE run_id = ?", (status, json.dumps(summary, default=str), run_id))
 
 
-class _Timer:
-    """Times the merge stages the way the pipeline times its own, and tells the hook."""
-
-    def __init__(self, hook: StageHook | None):
-        self.hook = hook or (lambda stage, event: None)
-        self.stats: list[dict] = []
-
-    def run(self, stage: str, work: Callable[[], int]) -> int:
-        self.hook(stage, "start")
-        started = time.perf_counter()
-        rows = work()
-        self.stats.append({"stage": stage, "seconds": round(time.perf_counter() - started, 3),
-                           "rows": rows})
-        self.hook(stage, "end")
-        return rows
-
-
 def apply_in_transaction(runner: Runner, rules: RuleSet, run_id: int, *, today: dt.date,
-                         merged_at: dt.datetime, summary: dict, timer: _Timer) -> dict:
+                         merged_at: dt.datetime, summary: dict, timer: StageTimer) -> dict:
     """Plan and apply the pipeline's clusters and queue its proposals, in one transaction.
 
     The pipeline's temp tables (`__dedup__scored`, `__dedup__clusters`) must be on the connection.
@@ -108,7 +87,7 @@ def apply_in_transaction(runner: Runner, rules: RuleSet, run_id: int, *, today: 
 
         timer.run("plan", make_plan)
         timer.run("apply", apply)
-        summary = {**summary, **counts, "stages": summary["stages"] + timer.stats}
+        summary = {**summary, **counts, "stages": summary["stages"] + [vars(s) for s in timer.stats]}
         runner.run(finish_run_sql(run_id, "succeeded", summary))
     return summary
 
@@ -138,7 +117,7 @@ def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
         return apply_in_transaction(runner, rules, run_id, today=today,
                                     merged_at=now or dt.datetime.now(),
                                     summary={"run_id": run_id, "mode": "apply", **found},
-                                    timer=_Timer(on_stage))
+                                    timer=StageTimer(on_stage))
     except BaseException as exc:
         _record_failure(runner, run_id, exc)
         raise
