@@ -38,26 +38,18 @@ class MergeConfig:
     fill_missing_fields: tuple[str, ...] = FILLABLE_FIELDS
 
     def __post_init__(self):
-        order = tuple(self.survivor_order)
-        unknown = [c for c in order if c not in SURVIVOR_CRITERIA]
-        if unknown:
-            raise ValueError(f"unknown survivor criterion {unknown[0]!r} "
-                             f"(one of {', '.join(SURVIVOR_CRITERIA)})")
-        if len(set(order)) != len(order):
-            raise ValueError("survivor_order names a criterion twice")
+        order = _checked(self.survivor_order, SURVIVOR_CRITERIA,
+                         unknown="unknown survivor criterion {!r} (one of {})",
+                         twice="survivor_order names a criterion twice")
         if "whitelisted" in order and order[0] != "whitelisted":
             raise ValueError("survivor_order: 'whitelisted' must come first")
         if "lowest_id" in order and order[-1] != "lowest_id":
             raise ValueError("survivor_order: 'lowest_id' must come last")
         order = (("whitelisted",) if "whitelisted" not in order else ()) + order
         order += ("lowest_id",) if "lowest_id" not in order else ()
-        fields = tuple(self.fill_missing_fields)
-        bad = [f for f in fields if f not in FILLABLE_FIELDS]
-        if bad:
-            raise ValueError(f"unknown field {bad[0]!r} in fill_missing_fields "
-                             f"(any of {', '.join(FILLABLE_FIELDS)})")
-        if len(set(fields)) != len(fields):
-            raise ValueError("fill_missing_fields names a field twice")
+        fields = _checked(self.fill_missing_fields, FILLABLE_FIELDS,
+                          unknown="unknown field {!r} in fill_missing_fields (any of {})",
+                          twice="fill_missing_fields names a field twice")
         # Frozen: normalise through object.__setattr__ so equal configs hash alike.
         object.__setattr__(self, "survivor_order", order)
         object.__setattr__(self, "fill_missing_fields", fields)
@@ -81,3 +73,19 @@ class MergeConfig:
         elif not isinstance(fill, (list, tuple)) or not all(isinstance(f, str) for f in fill):
             raise ValueError("fill_missing_fields: expected true, false or a list of field names")
         return cls(survivor_order=tuple(order), fill_missing_fields=tuple(fill))
+
+
+def _checked(values, vocabulary: tuple[str, ...], *, unknown: str, twice: str) -> tuple[str, ...]:
+    """`values` as a tuple, each from `vocabulary` and none twice; ValueError otherwise.
+
+    Args:
+        unknown: message for a value outside the vocabulary ({} for the value, {} for the list).
+        twice: message for a repeated value.
+    """
+    values = tuple(values)
+    outside = [v for v in values if v not in vocabulary]
+    if outside:
+        raise ValueError(unknown.format(outside[0], ", ".join(vocabulary)))
+    if len(set(values)) != len(values):
+        raise ValueError(twice)
+    return values
