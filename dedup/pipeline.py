@@ -72,14 +72,21 @@ class StageTimer:
         return rows
 
 
-def normalise_stage(runner: Runner) -> int:
-    """Normalise every active trader into `__dedup__normalised`."""
+def normalise_stage(runner: Runner, since: dt.datetime | None = None) -> int:
+    """Normalise every active trader into `__dedup__normalised`.
+
+    Every active trader is normalised even in an incremental run (the increment is paired with the
+    whole table, and term frequencies count every record); `in_increment` marks the records
+    changed since `since` (updated_at at or after it, or unknown), all of them when it is None.
+    """
     traders = runner.frame(SqlStep("active traders", """
         SELECT t.trader_id, t.name, t.address, t.postcode, t.phone, t.website,
-               w.trader_id IS NOT NULL AS whitelisted
+               w.trader_id IS NOT NULL AS whitelisted,
+               $since IS NULL OR t.updated_at IS NULL OR t.updated_at >= $since AS in_increment
         FROM traders t LEFT JOIN whitelist w USING (trader_id)
-        WHERE t.status = 'active'"""))
-    normalised = normalise_traders(traders).with_columns(traders["whitelisted"])
+        WHERE t.status = 'active'""", {"since": since}))
+    normalised = normalise_traders(traders).with_columns(traders["whitelisted"],
+                                                         traders["in_increment"])
     runner.register(NORMALISED, normalised)
     return normalised.height
 
@@ -110,10 +117,12 @@ def cluster_stage(runner: Runner, rules: RuleSet, today: dt.date) -> int:
     return len(nodes)
 
 
-def summarise(runner: Runner) -> dict:
+def summarise(runner: Runner, since: dt.datetime | None = None) -> dict:
     """Counts for the run summary, from the stage tables."""
-    records, pairs = runner.fetchone(SqlStep("counts", f"""
-        SELECT (SELECT count(*) FROM {NORMALISED}), (SELECT count(*) FROM {PAIRS})"""))
+    records, increment, pairs = runner.fetchone(SqlStep("counts", f"""
+        SELECT (SELECT count(*) FROM {NORMALISED}),
+               (SELECT count(*) FILTER (WHERE in_increment) FROM {NORMALISED}),
+               (SELECT count(*) FROM {PAIRS})"""))
     merge_pairs, review_pairs = runner.fetchone(band_counts_sql())
     clusters, to_merge, largest, held = runner.fetchone(SqlStep("cluster counts", f"""
         SELECT count(DISTINCT component) FILTER (WHERE NOT held),
@@ -122,7 +131,10 @@ def summarise(runner: Runner) -> dict:
                count(DISTINCT component) FILTER (WHERE held)
         FROM {CLUSTERS} WHERE component IS NOT NULL"""))
     by_rule = dict(runner.fetchall(pairs_by_rule_sql()))
+    mode = ({"mode": "full"} if since is None else
+            {"mode": "incremental", "since": since.isoformat(sep=" "), "increment_records": increment})
     return {
+        **mode,
         "records": records,
         "candidate_pairs": pairs,
         "pairs_by_rule": by_rule,
@@ -136,24 +148,29 @@ def summarise(runner: Runner) -> dict:
 
 
 def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
-                 on_stage: StageHook | None = None) -> RunResult:
+                 on_stage: StageHook | None = None, since: dt.datetime | None = None) -> RunResult:
     """Run every stage on the store and return what would be merged.
 
     Nothing in the store's own tables changes: the stages write only temp tables.
+
+    With `since` the run is incremental: only pairs with at least one record changed since then
+    (see `dedup.incremental.increment_since`) are compared, each record still against the whole
+    table, so its merge-band pairs are exactly those of a full run that touch the increment.
 
     Args:
         store: an open store (read-only is fine).
         rules: the rule set to match with.
         today: the date on which tracks and certificates count as active (survivor choice).
         on_stage: optional progress hook.
+        since: the start of the increment; None (the default) compares everything.
     """
     runner = store.runner
     today = today or dt.date.today()
     stages = StageTimer(on_stage)
-    stages.run("normalise", lambda: normalise_stage(runner))
+    stages.run("normalise", lambda: normalise_stage(runner, since))
 
     def block() -> int:
-        runner.run(candidate_pairs_sql(rules.blocking, rules.max_block_size))
+        runner.run(candidate_pairs_sql(rules.blocking, rules.max_block_size, since is not None))
         return runner.scalar(SqlStep("count pairs", f"SELECT count(*) FROM {PAIRS}"))
 
     def score() -> int:
@@ -163,7 +180,7 @@ def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
     stages.run("block", block)
     stages.run("score", score)
     stages.run("cluster", lambda: cluster_stage(runner, rules, today))
-    summary = summarise(runner)
+    summary = summarise(runner, since)
     summary["stages"] = [vars(s) for s in stages.stats]
     summary["rules"] = {"name": rules.name, "hash": rules.hash}
     return RunResult(rules=rules, summary=summary, stages=stages.stats, runner=runner)

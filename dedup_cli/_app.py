@@ -87,3 +87,11 @@ def parse_date(value: Optional[str], option: str) -> Optional[dt.date]:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise DedupError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+
+
+def mode_line(summary: dict) -> str:
+    """A run summary's first line: a full run, or the size and start of an incremental one."""
+    if summary["mode"] == "incremental":
+        return (f"incremental run: {summary['increment_records']:,} records new or changed "
+                f"since {summary['since']} (--full to compare everything)")
+    return "full run: every record compared"

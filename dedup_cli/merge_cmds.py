@@ -23,20 +23,26 @@ from dedup_cli._app import (
     app,
     err,
     handled,
+    mode_line,
     show_progress,
 )
 
 
-def run_apply(path: Path, rules, today: dt.date | None, *, as_json: bool, silent: bool) -> None:
+def run_apply(path: Path, rules, today: dt.date | None, *, as_json: bool, silent: bool,
+              full: bool = False) -> None:
     """`dedup run --apply`: merge, then print the summary (text or JSON) on stdout."""
+    from dedup.incremental import increment_since
     from dedup.merge.runs import apply_run
     from dedup.store import Store
 
     with Store(path) as store:
-        summary = apply_run(store, rules, today=today, on_stage=StageProgress(show_progress(silent)))
+        since = None if full else increment_since(store.runner, rules)
+        summary = apply_run(store, rules, today=today, on_stage=StageProgress(show_progress(silent)),
+                            since=since)
     if as_json:
         typer.echo(json.dumps(summary, indent=2, default=str))
         return
+    typer.echo(mode_line(summary))
     lines = [
         ("records", summary["records"]),
         ("candidate pairs", summary["candidate_pairs"]),

@@ -17,6 +17,7 @@ from dedup_cli._app import (
     app,
     err,
     handled,
+    mode_line,
     parse_date,
     show_progress,
 )
@@ -24,6 +25,7 @@ from dedup_cli._app import (
 
 def _print_summary(summary: dict) -> None:
     """The run summary as readable text on stdout."""
+    typer.echo(mode_line(summary))
     lines = [
         ("records", summary["records"]),
         ("candidate pairs", summary["candidate_pairs"]),
@@ -70,13 +72,23 @@ def run(
         "--apply", help="Merge every cluster in the merge band, queue the review band as "
                         "proposals and record the run, all in one transaction (see "
                         "'dedup history', 'dedup undo').")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Compare every record, not only those new or changed since the last "
+                       "successful apply run (the default). Use after upgrading trader-dedup or "
+                       "to re-examine older records; a changed rule set makes a full run by "
+                       "itself.")] = False,
 ):
     """Dry-run the pipeline (normalise, block, score, cluster) and summarise what would merge.
 
     Nothing in the store changes: the store is opened read-only. With --apply the store is opened
     for writing and the merges are made: a run is applied wholly or not at all, a second apply
     while one runs is refused, and a run killed part-way leaves the store as it was.
+
+    Runs are incremental by default: only traders new or changed since the last successful apply
+    run are compared (with the whole table). With no such run, a different rule set than that
+    run's, or --full, every record is compared.
     """
+    from dedup.incremental import increment_since
     from dedup.pipeline import run_pipeline
     from dedup.rules import RuleSet
     from dedup.store import Store, resolve_db_path
@@ -90,11 +102,12 @@ def run(
 
         if clusters_out is not None:
             raise DedupError("--clusters-out is for dry runs: run without --apply to write it")
-        run_apply(resolve_db_path(db), rule_set, on_date, as_json=as_json, silent=silent)
+        run_apply(resolve_db_path(db), rule_set, on_date, as_json=as_json, silent=silent, full=full)
         return
     with Store(resolve_db_path(db), read_only=True) as store:
+        since = None if full else increment_since(store.runner, rule_set)
         result = run_pipeline(store, rule_set, today=on_date,
-                              on_stage=StageProgress(show_progress(silent)))
+                              on_stage=StageProgress(show_progress(silent)), since=since)
         if clusters_out is not None:
             _write_clusters(result.clusters(), clusters_out)
             err.print(f"wrote {clusters_out}")

@@ -5,6 +5,10 @@ with `left_id < right_id`, never a record paired with itself, and `blocking_rule
 rule (in rule-set order) that produced it. Blocks larger than `max_block_size` are left out of
 their rule (a chain's head-office phone number would otherwise pair thousands of branches) and
 reported by `block_report_sql`.
+
+An incremental run keeps only pairs with at least one record `in_increment` (a column of
+`__dedup__normalised`). Block sizes are still counted over the whole table, so a pair is produced
+incrementally exactly when a full run produces it and it touches the increment.
 """
 
 from __future__ import annotations
@@ -18,36 +22,50 @@ NORMALISED = "__dedup__normalised"
 PAIRS = "__dedup__candidate_pairs"
 
 
-def _keyed_sql(rule: BlockingRule) -> str:
-    """Records with every block key present, keys as b0, b1, ..."""
+def _keyed_sql(rule: BlockingRule, incremental: bool = False) -> str:
+    """Records with every block key present, keys as b0, b1, ... (and `in_increment`)."""
     keys = rule.keys_sql("n")
     cols = ", ".join(f"{k} AS b{i}" for i, k in enumerate(keys))
     # A NULL key would never join anyway; filtering first keeps the join and the size count honest.
     not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
-    return f"SELECT n.trader_id, {cols} FROM {NORMALISED} n WHERE {not_null}"
+    flag = ", n.in_increment" if incremental else ""
+    return f"SELECT n.trader_id, {cols}{flag} FROM {NORMALISED} n WHERE {not_null}"
 
 
 def _block_cols(rule: BlockingRule) -> list[str]:
     return [f"b{i}" for i in range(len(rule.on))]
 
 
-def rule_pairs_sql(rule: BlockingRule, order: int, max_block_size: int) -> str:
-    """A SELECT of (left_id, right_id, rule_order) for one rule, oversized blocks left out."""
+def rule_pairs_sql(rule: BlockingRule, order: int, max_block_size: int,
+                   incremental: bool = False) -> str:
+    """A SELECT of (left_id, right_id, rule_order) for one rule, oversized blocks left out.
+
+    With `incremental`, only pairs touching the increment: the (small) increment side is joined
+    to every record of its blocks, and a pair of two increment records is taken once.
+    """
     max_block_size = rule.cap(max_block_size)
     cols = _block_cols(rule)
     join = " AND ".join(f"l.{c} = r.{c}" for c in cols)
-    return (
-        f"SELECT l.trader_id AS left_id, r.trader_id AS right_id, {order} AS rule_order "
-        f"FROM (SELECT k.* FROM ({_keyed_sql(rule)}) k SEMI JOIN ("
-        f"SELECT {', '.join(cols)} FROM ({_keyed_sql(rule)}) GROUP BY ALL "
-        f"HAVING count(*) BETWEEN 2 AND {int(max_block_size)}) ok USING ({', '.join(cols)})) l "
-        f"JOIN ({_keyed_sql(rule)}) r ON {join} AND l.trader_id < r.trader_id"
-    )
+    in_ok_blocks = (f"(SELECT k.* FROM ({_keyed_sql(rule, incremental)}) k SEMI JOIN ("
+                    f"SELECT {', '.join(cols)} FROM ({_keyed_sql(rule)}) GROUP BY ALL "
+                    f"HAVING count(*) BETWEEN 2 AND {int(max_block_size)}) ok USING ({', '.join(cols)}))")
+    if not incremental:
+        return (f"SELECT l.trader_id AS left_id, r.trader_id AS right_id, {order} AS rule_order "
+                f"FROM {in_ok_blocks} l "
+                f"JOIN ({_keyed_sql(rule)}) r ON {join} AND l.trader_id < r.trader_id")
+    return (f"SELECT least(l.trader_id, r.trader_id) AS left_id, "
+            f"greatest(l.trader_id, r.trader_id) AS right_id, {order} AS rule_order "
+            f"FROM (SELECT * FROM {in_ok_blocks} WHERE in_increment) l "
+            f"JOIN ({_keyed_sql(rule, incremental)}) r ON {join} AND l.trader_id <> r.trader_id "
+            f"AND (NOT r.in_increment OR l.trader_id < r.trader_id)")
 
 
-def candidate_pairs_sql(rules: Sequence[BlockingRule], max_block_size: int) -> SqlStep:
-    """Create `__dedup__candidate_pairs` from all rules, each pair once with its first rule."""
-    union = "\nUNION ALL\n".join(rule_pairs_sql(r, i, max_block_size) for i, r in enumerate(rules))
+def candidate_pairs_sql(rules: Sequence[BlockingRule], max_block_size: int,
+                        incremental: bool = False) -> SqlStep:
+    """Create `__dedup__candidate_pairs` from all rules, each pair once with its first rule;
+    with `incremental`, only pairs with at least one record in the increment."""
+    union = "\nUNION ALL\n".join(rule_pairs_sql(r, i, max_block_size, incremental)
+                                  for i, r in enumerate(rules))
     names = "[" + ", ".join("?" for _ in rules) + "]"
     return SqlStep(
         "candidate pairs",

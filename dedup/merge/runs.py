@@ -93,7 +93,8 @@ def apply_in_transaction(runner: Runner, rules: RuleSet, run_id: int, *, today: 
 
 
 def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
-              on_stage: StageHook | None = None, now: dt.datetime | None = None) -> dict:
+              on_stage: StageHook | None = None, now: dt.datetime | None = None,
+              since: dt.datetime | None = None) -> dict:
     """`dedup run --apply`: run the pipeline and merge its merge band, atomically.
 
     Args:
@@ -102,10 +103,11 @@ def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
         today: the date on which tracks and certificates count as active (default: today).
         on_stage: progress hook, called with (stage, "start" | "end").
         now: the time recorded on merges and proposals (default: now).
+        since: passed to `run_pipeline`: the start of the increment, None for a full run.
 
     Returns:
-        The run summary: the pipeline's counts, the run id, clusters and records merged, child
-        rows re-pointed per table, fields filled, proposals queued and every stage's time. It is
+        The run summary: the pipeline's counts (its `mode` is 'full' or 'incremental'), the run
+        id, clusters and records merged, child rows re-pointed per table, fields filled, proposals queued and every stage's time. It is
         also stored as the run's `summary`.
     """
     runner = store.runner
@@ -113,10 +115,10 @@ def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
     runner.run(mark_interrupted_sql())
     run_id = runner.scalar(start_run_sql(rules))
     try:
-        found = run_pipeline(store, rules, today=today, on_stage=on_stage).summary
+        found = run_pipeline(store, rules, today=today, on_stage=on_stage, since=since).summary
         return apply_in_transaction(runner, rules, run_id, today=today,
                                     merged_at=now or dt.datetime.now(),
-                                    summary={"run_id": run_id, "mode": "apply", **found},
+                                    summary={"run_id": run_id, **found},
                                     timer=StageTimer(on_stage))
     except BaseException as exc:
         _record_failure(runner, run_id, exc)
