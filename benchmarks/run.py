@@ -5,7 +5,8 @@
 
 For each size, `dedup synth` data (seed 1) is generated once and imported once into a store,
 both cached under benchmarks/data/ (no downloads). Then each system runs `--repeat` times, each
-run in its own process (so its peak memory is its own). The medians go to benchmarks/RESULTS.md,
+run in its own process (so its peak memory is its own). The incremental figure comes from a copy
+of the store after one full apply run, with a night's 5,000 new traders (seed 2) imported. The medians go to benchmarks/RESULTS.md,
 with the machine and the command.
 """
 
@@ -15,18 +16,25 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import polars as pl
+
 from dedup.importer import ImportSource, find_sources, import_files
+from dedup.merge.runs import apply_run
+from dedup.rules import RuleSet
 from dedup.schema import TABLES_BY_NAME
+from dedup.sql import SqlStep
 from dedup.store import Store
 from dedup.synth import generate, write_tables
 
 HERE = Path(__file__).parent
+NIGHT_RECORDS = 5_000
 DATA = HERE / "data"
 SEED = 1
 
@@ -40,7 +48,9 @@ def prepare(records: int) -> tuple[Path, Path, dict]:
         started = time.perf_counter()
         write_tables(generate(records, seed=SEED), folder, "parquet")
         timings["synth_s"] = time.perf_counter() - started
-    if not db.exists():
+    if db.exists():
+        Store(db).close()  # a store cached by an older version upgrades in place
+    else:
         with Store(db) as store:
             sources = [ImportSource(TABLES_BY_NAME[t], p, {}) for t, p in find_sources(folder).items()]
             started = time.perf_counter()
@@ -49,9 +59,30 @@ def prepare(records: int) -> tuple[Path, Path, dict]:
     return db, folder / "truth.parquet", timings
 
 
-def run_system(system: str, db: Path, truth: Path) -> dict:
-    out = subprocess.run([sys.executable, str(HERE / "systems.py"), system, "--db", str(db),
-                          "--truth", str(truth)], check=True, capture_output=True, text=True)
+def prepare_night(records: int, db: Path) -> Path:
+    """A copy of the store after one full apply run, plus a night's NIGHT_RECORDS new traders
+    (a fresh synthetic batch with ids above the table's): the incremental run's starting point."""
+    night = DATA / f"night_{records}_{SEED}.duckdb"
+    if night.exists():
+        Store(night).close()  # upgrade a store cached by an older version
+        return night
+    folder = DATA / f"night_{records}_{SEED}"
+    batch = generate(NIGHT_RECORDS, seed=SEED + 1)
+    shutil.copy(db, night)
+    with Store(night) as store:
+        apply_run(store, RuleSet.default())
+        offset = store.runner.scalar(SqlStep("max id", "SELECT max(trader_id) FROM traders"))
+    traders = batch["traders"].with_columns(pl.col("trader_id") + offset)
+    write_tables({"traders": traders}, folder, "parquet")
+    with Store(night) as store:
+        import_files(store.runner, [ImportSource(TABLES_BY_NAME["traders"], folder / "traders.parquet", {})])
+    return night
+
+
+def run_system(system: str, db: Path, truth: Path | None) -> dict:
+    command = [sys.executable, str(HERE / "systems.py"), system, "--db", str(db)]
+    command += ["--truth", str(truth)] if truth else []
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -82,7 +113,13 @@ def render(results: dict[int, dict[str, dict]], prep: dict[int, dict], args) -> 
         splink = systems.get("splink")
         for name, r in systems.items():
             stages = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items())
-            ratio = f"{splink['wall_s'] / r['wall_s']:.1f}x faster" if splink and name != "splink" else ""
+            if name == "incremental":
+                lo, hi = r["wall_s_range"]
+                lines.append(f"| {size:,} | trader-dedup incremental ({r['increment_records']:,} new or "
+                             f"changed after one apply) | {r['wall_s']:.2f} ({lo:.2f}-{hi:.2f}) | {stages} | "
+                             f"{r['peak_rss_mb']:.0f} | {r['candidate_pairs']:,} | | | | |")
+                continue
+            ratio = f"{splink['wall_s'] / r['wall_s']:.1f}x faster" if splink and name == "dedup" else ""
             lo, hi = r["wall_s_range"]
             lines.append(f"| {size:,} | {r['system']} | {r['wall_s']:.2f} ({lo:.2f}-{hi:.2f}) | {stages} | "
                          f"{r['peak_rss_mb']:.0f} | {r['candidate_pairs']:,} | {r['precision']:.4f} | "
@@ -109,6 +146,12 @@ def main() -> None:
             r = results[size][system]
             print(f"{size:>9,} {system:<7} {r['wall_s']:7.2f}s  P {r['precision']:.4f}  R {r['recall']:.4f}  "
                   f"peak {r['peak_rss_mb']:.0f} MB", file=sys.stderr)
+        night = prepare_night(size, db)
+        results[size]["incremental"] = median_run([run_system("incremental", night, None)
+                                                   for _ in range(args.repeat)])
+        r = results[size]["incremental"]
+        print(f"{size:>9,} incremental {r['wall_s']:7.2f}s ({r['increment_records']:,} records in the increment)",
+              file=sys.stderr)
     args.out.write_text(render(results, prep, args))
     print(f"wrote {args.out}", file=sys.stderr)
 

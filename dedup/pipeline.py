@@ -17,6 +17,7 @@ from dedup.blocking.pairs import NORMALISED, PAIRS, block_report_sql, candidate_
 from dedup.cluster import connected_components
 from dedup.merge.survivor import choose_survivors_sql
 from dedup.normalise import normalise_traders
+from dedup.review import apply_decisions, hold_decided_clusters
 from dedup.rules.ruleset import RuleSet
 from dedup.score import SCORED, band_counts_sql, score_pairs_sql
 from dedup.sql import Runner, SqlStep
@@ -111,7 +112,7 @@ def cluster_stage(runner: Runner, rules: RuleSet, today: dt.date) -> int:
             FROM {SURVIVORS} GROUP BY component)
         SELECT n.trader_id,
                CASE WHEN h.held IS FALSE THEN s.survivor_id ELSE n.trader_id END AS cluster_id,
-               s.component, h.size, coalesce(h.held, FALSE) AS held
+               s.component, h.size, coalesce(h.held, FALSE) AS held, NULL::VARCHAR AS hold_reason
         FROM {NORMALISED} n LEFT JOIN {SURVIVORS} s USING (trader_id)
         LEFT JOIN held h USING (component)""", (rules.max_cluster_size,)))
     return len(nodes)
@@ -175,11 +176,17 @@ def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
 
     def score() -> int:
         runner.run(score_pairs_sql(rules))
+        apply_decisions(runner)  # pairs inside an active never-merge decision: band 'none'
         return runner.scalar(SqlStep("count scored", f"SELECT count(*) FROM {SCORED} WHERE band <> 'none'"))
 
     stages.run("block", block)
     stages.run("score", score)
-    stages.run("cluster", lambda: cluster_stage(runner, rules, today))
+    def cluster() -> int:
+        nodes = cluster_stage(runner, rules, today)
+        hold_decided_clusters(runner)  # clusters joining records a never-merge decision keeps apart
+        return nodes
+
+    stages.run("cluster", cluster)
     summary = summarise(runner, since)
     summary["stages"] = [vars(s) for s in stages.stats]
     summary["rules"] = {"name": rules.name, "hash": rules.hash}

@@ -31,20 +31,23 @@ def tf_table(column: str) -> str:
 
 
 def term_frequencies_sql(column: str) -> SqlStep:
-    """How often each value of `column` occurs among the normalised records (as a share)."""
+    """Per value of `column`: its share f of the normalised records and the weight adjustment
+    log2(u / f), with u = sum of f^2 (the chance two random records share a value)."""
     col = quote_ident(column)
     return SqlStep(f"term frequencies {column}",
                    f"CREATE OR REPLACE TEMP TABLE {quote_ident(tf_table(column))} AS "
+                   f"SELECT value, tf, log2(sum(tf * tf) OVER () / tf) AS adjustment FROM ("
                    f"SELECT {col} AS value, count(*)::DOUBLE / sum(count(*)) OVER () AS tf "
-                   f"FROM {NORMALISED} WHERE {col} IS NOT NULL GROUP BY {col}")
+                   f"FROM {NORMALISED} WHERE {col} IS NOT NULL GROUP BY {col})")
 
 
 def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = ()) -> str:
     """The pairs with both records' normalised values as `<column>_l` / `<column>_r`, and for
-    each of `tf_columns` the frequency of the left value as `tf_<column>_l`."""
+    each of `tf_columns` the term-frequency adjustment of the left value as `tf_<column>_l`."""
     sides = ", ".join(f"{side}.{quote_ident(c)} AS {quote_ident(f'{c}_{side}')}"
                       for c in PAIR_COLUMNS for side in ("l", "r"))
-    tfs = "".join(f", {quote_ident('tf_' + c)}.tf AS {quote_ident(tf_column(c))}" for c in tf_columns)
+    tfs = "".join(f", {quote_ident('tf_' + c)}.adjustment AS {quote_ident(tf_column(c))}"
+                  for c in tf_columns)
     joins = "".join(f" LEFT JOIN {quote_ident(tf_table(c))} {quote_ident('tf_' + c)} "
                     f"ON {quote_ident('tf_' + c)}.value = l.{quote_ident(c)}" for c in tf_columns)
     return (f"SELECT p.left_id, p.right_id, p.blocking_rule, {sides}{tfs} FROM {pairs_table} p "

@@ -125,6 +125,28 @@ def _merge_schema() -> list[SqlStep]:
     ]
 
 
+def _review_schema() -> list[SqlStep]:
+    """Migration 3: review decisions, and how and why a proposal was closed."""
+    return [
+        SqlStep("create decisions", """
+            CREATE TABLE decisions (
+              decision_id BIGINT PRIMARY KEY,
+              trader_ids BIGINT[] NOT NULL,    -- sorted
+              kind VARCHAR NOT NULL,           -- 'never_merge' (a rejection) | 'always_merge'
+              decided_by VARCHAR NOT NULL,
+              note VARCHAR,
+              decided_at TIMESTAMP NOT NULL,
+              proposal_id BIGINT,              -- the proposal decided, if any
+              record_versions TIMESTAMP[],     -- the traders' updated_at then, in trader_ids order
+              withdrawn_at TIMESTAMP,
+              withdrawn_by VARCHAR
+            )"""),
+        SqlStep("proposals closed_at", "ALTER TABLE proposals ADD COLUMN closed_at TIMESTAMP"),
+        SqlStep("proposals closed_reason", "ALTER TABLE proposals ADD COLUMN closed_reason VARCHAR"),
+        SqlStep("proposals decided_by", "ALTER TABLE proposals ADD COLUMN decided_by VARCHAR"),
+    ]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -136,6 +158,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "traders, cases, tracks, certificates, whitelist, runs, imports",
               tuple(_initial_schema())),
     Migration(2, "merges, merge_moves, proposals, trader_resolution", tuple(_merge_schema())),
+    Migration(3, "decisions; proposals closed_at, closed_reason, decided_by",
+              tuple(_review_schema())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

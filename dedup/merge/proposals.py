@@ -8,8 +8,11 @@ Two kinds, both stored in `proposals` with status 'open' (the review workflow bu
 - `held_cluster`: a cluster of merge-band pairs held back (too large, or more than one
   whitelisted record), with all its members.
 
-A proposal whose sorted trader_ids already exist (in any status) is not queued again, so a nightly
-re-run does not pile up duplicates and a rejected proposal stays rejected.
+Before queuing, open proposals whose records have since been merged or changed are closed as
+'stale' (`dedup.review.close_stale_sql`). A proposal whose sorted trader_ids are already open is
+not queued again, so a nightly re-run does not pile up duplicates; nor is one inside an active
+never-merge decision (a rejection: its pairs are already out of the review band). Traders
+rejected before and changed since are proposed again.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import datetime as dt
 
 from dedup.explain import explanation_sql, rule_terms_sql
 from dedup.merge.plan import PLAN
+from dedup.review import ACTIVE_NEVER_MERGE, close_stale_sql
 from dedup.rules.ruleset import RuleSet
 from dedup.sql import SqlStep, quote_ident
 
@@ -42,6 +46,7 @@ def queue_proposals_sql(rules: RuleSet, run_id: int, created_at: dt.datetime, *,
                    f"CASE WHEN c.held THEN c.component END AS held_component "
                    f"FROM {clusters} c LEFT JOIN {PLAN} p ON p.merged_id = c.trader_id")
     return [
+        close_stale_sql(created_at),
         SqlStep("review pairs", f"""
             CREATE OR REPLACE TEMP TABLE {REVIEW_PAIRS} AS
             SELECT s.*, least(l.live_id, r.live_id) AS live_l, greatest(l.live_id, r.live_id) AS live_r
@@ -64,6 +69,7 @@ def queue_proposals_sql(rules: RuleSet, run_id: int, created_at: dt.datetime, *,
             SELECT 'held_cluster', list(trader_id ORDER BY trader_id), NULL,
                    to_json({{'reason': CASE WHEN count(*) > $max_size
                                             THEN 'cluster larger than max_cluster_size'
+                                            WHEN max(hold_reason) IS NOT NULL THEN max(hold_reason)
                                             ELSE 'more than one whitelisted record' END,
                              'size': count(*), 'max_cluster_size': $max_size}})
             FROM {clusters} WHERE held GROUP BY component""", {"max_size": rules.max_cluster_size}),
@@ -74,6 +80,10 @@ def queue_proposals_sql(rules: RuleSet, run_id: int, created_at: dt.datetime, *,
                        + row_number() OVER (ORDER BY q.kind, q.trader_ids),
                    $run_id, q.kind, q.trader_ids, q.score, q.explanation, 'open', $created_at
             FROM {QUEUE} q
-            WHERE NOT EXISTS (SELECT 1 FROM proposals o WHERE o.trader_ids = q.trader_ids)""",
+            WHERE NOT EXISTS (SELECT 1 FROM proposals o
+                              WHERE o.trader_ids = q.trader_ids AND o.status = 'open')
+              AND NOT EXISTS (SELECT 1 FROM ({ACTIVE_NEVER_MERGE}) d
+                              WHERE list_contains(q.trader_ids, d.trader_id)
+                              GROUP BY d.decision_id HAVING count(*) = len(q.trader_ids))""",
                 {"run_id": run_id, "created_at": created_at}),
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 
 from dedup.merge.apply import apply_merge, sweep_stragglers
 from dedup.merge.plan import GROUPS, MergePlan, merge_plan, pipeline_groups_sql
@@ -126,7 +127,8 @@ def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
 
 
 def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | None = None,
-                 scored: str | None = None, now: dt.datetime | None = None) -> dict:
+                 scored: str | None = None, now: dt.datetime | None = None,
+                 after: Callable[[int], None] | None = None) -> dict:
     """Merge given groups (a table of trader_id, group_id) as one recorded, atomic apply run,
     without running the pipeline: the path for clusters decided elsewhere (a review decision,
     a test). Survivors, fills, audit and safety checks are exactly those of `apply_run`.
@@ -138,6 +140,8 @@ def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | 
         today: the date on which tracks and certificates count as active (default: today).
         scored: optional scored pairs to explain the merges with.
         now: the time recorded on the merges (default: now).
+        after: called with the run id inside the transaction, after the merges (an accepted
+            review proposal records its decision there, so both commit or neither does).
 
     Returns:
         run_id and the merge counts of `apply_merge`.
@@ -151,6 +155,8 @@ def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | 
             plan = merge_plan(runner, rules, groups, today=today, scored=scored)
             summary = {"run_id": run_id, "mode": "apply", "groups": groups,
                        **apply_merge(runner, plan, run_id=run_id, merged_at=now or dt.datetime.now())}
+            if after is not None:
+                after(run_id)
             runner.run(finish_run_sql(run_id, "succeeded", summary))
     except BaseException as exc:
         _record_failure(runner, run_id, exc)

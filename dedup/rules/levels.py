@@ -15,7 +15,8 @@ LEVEL_KINDS = ("missing", "exact", "jaro_winkler", "token_overlap", "phonetic", 
 
 
 def tf_column(column: str) -> str:
-    """The pair column holding the frequency of the left record's value of `column`."""
+    """The pair column holding the term-frequency adjustment of the left record's value of
+    `column`: log2(u / f), see `Level.tf_adjust`."""
     return f"tf_{column}_l"
 
 
@@ -37,7 +38,10 @@ class Level:
             `tf_adjust`.
         tf_adjust: for `exact` levels: scale the weight by how common the shared value is, so
             "smith roofing" counts for less than a rare name. The weight becomes
-            weight + log2(u / frequency of the value).
+            weight + log2(u / f), where f is the value's share of the records and u = sum of f^2
+            over all values, the chance that two random records share a value. Both are measured
+            on the store at run time, so the adjustment does not drift with the table's size: a
+            value as common as the average one keeps the level's weight.
     """
 
     kind: str
@@ -65,8 +69,8 @@ class Level:
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and 0.0 < value <= 1.0):
                 raise ValueError(f"{name} must be a probability in (0, 1]")
-        if self.tf_adjust and (self.kind != "exact" or self.u is None):
-            raise ValueError("tf_adjust needs kind = \"exact\" and a u value")
+        if self.tf_adjust and self.kind != "exact":
+            raise ValueError("tf_adjust needs kind = \"exact\"")
 
     @property
     def label(self) -> str:
@@ -79,16 +83,13 @@ class Level:
         return f"{self.column} {'equal' if self.kind == 'exact' else 'sounds alike'}"
 
     def weight_sql(self) -> str:
-        """The level's weight; with `tf_adjust`, plus log2(u / frequency of the shared value).
-
-        The frequency comes from the `tf_<column>_l` column of the pair (both sides are equal at
-        an exact level).
-        """
+        """The level's weight; with `tf_adjust`, plus the pair's `tf_<column>_l` adjustment
+        (both sides are equal at an exact level)."""
         # Literals are cast: DuckDB reads 9.0 as DECIMAL, and a sum of decimals is not a float.
         weight = f"{float(self.weight)!r}::DOUBLE"
         if not self.tf_adjust:
             return weight
-        return f"({weight} + log2({float(self.u)!r}::DOUBLE / {quote_ident(tf_column(self.column))}))"
+        return f"({weight} + {quote_ident(tf_column(self.column))})"
 
     def condition_sql(self) -> str:
         """A boolean SQL expression over the pair's columns; true when the pair is at this level."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pytest
 
@@ -84,7 +86,8 @@ def test_hard_rule_condition_on_literal_rows(name, values, expected):
     ({"kind": "exact", "weight": 1, "column": "colour"}, "needs a column"),
     ({"kind": "fuzzy", "weight": 1, "column": "name_norm"}, "unknown level kind"),
     ({"kind": "exact", "weight": "high", "column": "name_norm"}, "weight must be a number"),
-    ({"kind": "exact", "weight": 1, "column": "name_norm", "tf_adjust": True}, "tf_adjust needs"),
+    ({"kind": "jaro_winkler", "weight": 1, "column": "name_norm", "min_similarity": 0.9,
+      "tf_adjust": True}, "tf_adjust needs"),
     ({"kind": "exact", "weight": 1, "column": "name_norm", "u": 0}, "u must be a probability"),
 ])
 def test_levels_check_their_parameters_when_built(kwargs, message):
@@ -92,14 +95,27 @@ def test_levels_check_their_parameters_when_built(kwargs, message):
         Level(**kwargs)
 
 
-def test_term_frequency_lowers_the_weight_of_common_values():
-    level = Level("exact", 9.0, "name_norm", u=0.001, tf_adjust=True)
+def tf_adjustments(names: list[str]) -> dict[str, float]:
+    """The term-frequency adjustment of each name, computed by the scoring's own SQL."""
+    from dedup.score import term_frequencies_sql, tf_table
     con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE __dedup__normalised AS SELECT unnest($n) AS name_norm", {"n": names})
+    con.execute(term_frequencies_sql("name_norm").sql)
+    return dict(con.execute(f"SELECT value, adjustment FROM {tf_table('name_norm')}").fetchall())
 
-    def weight(tf):
-        return con.execute(f"SELECT {level.weight_sql()} FROM (SELECT $tf AS tf_name_norm_l)",
-                           {"tf": tf}).fetchone()[0]
 
-    assert weight(0.001) == pytest.approx(9.0)
-    assert weight(0.01) == pytest.approx(9.0 - 3.3219, abs=1e-3)   # ten times commoner: log2(10) less
-    assert weight(0.0001) > 9.0
+def test_term_frequency_lowers_the_weight_of_common_values():
+    adjust = tf_adjustments(["rare one", "rare two"] + ["smith roofing"] * 8)
+    u = 0.1 ** 2 + 0.1 ** 2 + 0.8 ** 2          # chance two random records share a name
+    assert adjust["rare one"] == pytest.approx(math.log2(u / 0.1))
+    assert adjust["smith roofing"] == pytest.approx(math.log2(u / 0.8))
+    assert adjust["smith roofing"] < 0 < adjust["rare one"]
+    level = Level("exact", 9.0, "name_norm", tf_adjust=True)
+    weight = duckdb.connect().execute(f"SELECT {level.weight_sql()} FROM (SELECT $a AS tf_name_norm_l)",
+                                      {"a": adjust["smith roofing"]}).fetchone()[0]
+    assert weight == pytest.approx(9.0 + adjust["smith roofing"])
+
+
+def test_term_frequency_adjustment_does_not_drift_with_table_size():
+    names = ["rare one", "rare two"] + ["smith roofing"] * 8
+    assert tf_adjustments(names * 5) == pytest.approx(tf_adjustments(names))

@@ -18,7 +18,7 @@ def test_default_rule_set_loads_and_its_hash_is_stable():
 
 def test_hash_changes_with_any_weight():
     text = default_rules_text()
-    changed = text.replace("weight = 9.0", "weight = 9.5", 1)
+    changed = text.replace("weight = 7.5", "weight = 7.25", 1)
     assert changed != text
     assert RuleSet.from_toml_text(changed).hash != RuleSet.default().hash
 

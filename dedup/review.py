@@ -1,0 +1,441 @@
+"""The review queue: list, show, accept and reject proposals; decisions that stick.
+
+- A **rejection** records a `never_merge` decision for the proposal's traders. While it is
+  active (not withdrawn, and every one of its records still has the `updated_at` stored with it)
+  the pipeline puts every scored pair inside it in band 'none' with `decision = 'never_merge'`
+  (`never_merge_sql`), so later runs neither propose nor merge it. Editing one of the records
+  (an import that changes a matching field moves its `updated_at`) lifts it.
+- An **acceptance** merges the proposal's traders through `apply_groups` (the overnight job's
+  plan, apply, safety checks and audit, recorded as a run) and records an `always_merge`
+  decision, in the same transaction.
+- An apply run closes open proposals whose records have since been merged or changed as
+  'stale' (`close_stale_sql`), and never queues a second open proposal for the same traders.
+
+Functions return polars DataFrames or dicts; SQL builders end in `_sql`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+
+from dedup.errors import DedupError
+from dedup.sql import Runner, SqlStep, quote_ident
+
+STATUSES = ("open", "accepted", "rejected", "stale")
+DECISION_KINDS = ("never_merge", "always_merge")
+REVIEW_GROUPS = "__dedup__review_groups"
+COMPARED_FIELDS = ("name", "address", "postcode", "phone", "website", "created_at", "created_by",
+                   "status", "merged_into", "updated_at")
+
+#: Active never-merge decisions, one row per (decision, trader): not withdrawn, and no record
+#: changed since (its updated_at is the one stored with the decision).
+ACTIVE_NEVER_MERGE = """
+    SELECT v.decision_id, v.trader_id FROM (
+        SELECT decision_id, unnest(trader_ids) AS trader_id, unnest(record_versions) AS version
+        FROM decisions WHERE kind = 'never_merge' AND withdrawn_at IS NULL) v
+    WHERE v.decision_id IN (
+        SELECT x.decision_id FROM (
+            SELECT decision_id, unnest(trader_ids) AS trader_id, unnest(record_versions) AS version
+            FROM decisions WHERE kind = 'never_merge' AND withdrawn_at IS NULL) x
+        LEFT JOIN traders t ON t.trader_id = x.trader_id
+        GROUP BY x.decision_id
+        HAVING bool_and(t.trader_id IS NOT NULL AND t.updated_at IS NOT DISTINCT FROM x.version))"""
+
+
+# --- the pipeline hook -------------------------------------------------------------------------
+
+def has_decisions_sql() -> SqlStep:
+    return SqlStep("has decisions table",
+                   "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'decisions' "
+                   "AND database_name = current_database() AND NOT temporary")
+
+
+def never_merge_sql(scored: str = "__dedup__scored") -> list[SqlStep]:
+    """Put every scored pair inside an active never-merge decision in band 'none', marked
+    `decision = 'never_merge'` (only temp tables change: fine on a read-only store)."""
+    scored = quote_ident(scored)
+    return [
+        SqlStep("decision column", f"ALTER TABLE {scored} ADD COLUMN IF NOT EXISTS decision VARCHAR"),
+        SqlStep("apply never-merge decisions", f"""
+            UPDATE {scored} SET band = 'none', decision = 'never_merge'
+            FROM (SELECT DISTINCT l.trader_id AS a, r.trader_id AS b
+                  FROM ({ACTIVE_NEVER_MERGE}) l JOIN ({ACTIVE_NEVER_MERGE}) r
+                    ON l.decision_id = r.decision_id AND l.trader_id <> r.trader_id) d
+            WHERE {scored}.left_id = d.a AND {scored}.right_id = d.b"""),
+    ]
+
+
+def apply_decisions(runner: Runner, scored: str = "__dedup__scored") -> None:
+    """Run `never_merge_sql` when the store has a decisions table (older read-only stores don't)."""
+    if runner.scalar(has_decisions_sql()):
+        runner.run(never_merge_sql(scored))
+
+
+def hold_never_merge_sql(clusters: str = "__dedup__clusters") -> SqlStep:
+    """Hold back (not merge) every cluster that would join two records of one active never-merge
+    decision through other records: their own pair is out of the merge band already, but a third
+    record could still link them."""
+    c = quote_ident(clusters)
+    return SqlStep("hold clusters split by decisions", f"""
+        UPDATE {c} SET held = TRUE, cluster_id = trader_id,
+               hold_reason = 'a never-merge decision keeps two of its records apart'
+        WHERE component IN (
+            SELECT k.component FROM {c} k JOIN ({ACTIVE_NEVER_MERGE}) d ON d.trader_id = k.trader_id
+            WHERE k.component IS NOT NULL AND NOT k.held
+            GROUP BY k.component, d.decision_id HAVING count(*) > 1)""")
+
+
+def hold_decided_clusters(runner: Runner, clusters: str = "__dedup__clusters") -> None:
+    """Run `hold_never_merge_sql` when the store has a decisions table."""
+    if runner.scalar(has_decisions_sql()):
+        runner.run(hold_never_merge_sql(clusters))
+
+
+# --- proposals across re-runs ------------------------------------------------------------------
+
+def close_stale_sql(closed_at: dt.datetime) -> SqlStep:
+    """Close as 'stale' every open proposal one of whose records is no longer active (merged) or
+    was changed after the proposal was made, with the reason."""
+    return SqlStep("close stale proposals", """
+        UPDATE proposals SET status = 'stale', closed_at = $closed_at, closed_reason = x.reason
+        FROM (SELECT p.proposal_id,
+                     CASE WHEN bool_or(t.trader_id IS NULL OR t.status <> 'active')
+                          THEN 'merged: ' || string_agg(m.trader_id::VARCHAR, ', ' ORDER BY m.trader_id)
+                                  FILTER (WHERE t.trader_id IS NULL OR t.status <> 'active')
+                               || ' no longer active'
+                          ELSE 'changed: ' || string_agg(m.trader_id::VARCHAR, ', ' ORDER BY m.trader_id)
+                                  FILTER (WHERE t.updated_at > p.created_at)
+                               || ' updated since proposed' END AS reason
+              FROM proposals p, unnest(p.trader_ids) AS m(trader_id)
+              LEFT JOIN traders t ON t.trader_id = m.trader_id
+              WHERE p.status = 'open'
+              GROUP BY p.proposal_id
+              HAVING bool_or(t.trader_id IS NULL OR t.status <> 'active' OR t.updated_at > p.created_at)) x
+        WHERE proposals.proposal_id = x.proposal_id
+        RETURNING proposals.proposal_id""", {"closed_at": closed_at})
+
+
+# --- reading the queue -------------------------------------------------------------------------
+
+def list_proposals_sql(*, run_id: int | None = None, status: str | None = None,
+                       min_score: float | None = None, trader: int | None = None,
+                       tracked: bool = False, sort: str = "newest", limit: int | None = None,
+                       today: dt.date | None = None) -> SqlStep:
+    """Proposals with filters; `tracked` keeps those naming a trader with an active track."""
+    where, params = ["TRUE"], {}
+    if run_id is not None:
+        where.append("p.run_id = $run_id")
+        params["run_id"] = run_id
+    if status is not None:
+        where.append("p.status = $status")
+        params["status"] = status
+    if min_score is not None:
+        where.append("p.score >= $min_score")
+        params["min_score"] = min_score
+    if trader is not None:
+        where.append("list_contains(p.trader_ids, $trader)")
+        params["trader"] = trader
+    if tracked:
+        where.append("EXISTS (SELECT 1 FROM tracks k WHERE list_contains(p.trader_ids, k.trader_id) "
+                     "AND k.start_date <= $today AND (k.end_date IS NULL OR k.end_date >= $today))")
+        params["today"] = today or dt.date.today()
+    order = "p.score DESC NULLS LAST, p.proposal_id" if sort == "score" else \
+        "p.created_at DESC, p.proposal_id DESC"
+    lim = ""
+    if limit is not None:
+        lim = "LIMIT $limit"
+        params["limit"] = limit
+    return SqlStep("list proposals", f"""
+        SELECT p.proposal_id, p.run_id, p.kind, p.trader_ids,
+               (SELECT list(t.name ORDER BY t.trader_id) FROM traders t
+                WHERE list_contains(p.trader_ids, t.trader_id)) AS names,
+               p.score, p.status, p.created_at, p.decided_by, p.closed_at, p.closed_reason
+        FROM proposals p WHERE {' AND '.join(where)} ORDER BY {order} {lim}""", params)
+
+
+def list_proposals(runner: Runner, **filters) -> pl.DataFrame:
+    if filters.get("status") not in (None, *STATUSES):
+        raise DedupError(f"--status {filters['status']!r}: expected one of {', '.join(STATUSES)}")
+    if filters.get("sort", "newest") not in ("newest", "score"):
+        raise DedupError(f"--sort {filters['sort']!r}: expected newest or score")
+    return runner.frame(list_proposals_sql(**filters))
+
+
+def get_proposal(runner: Runner, proposal_id: int) -> dict:
+    row = runner.fetchone(SqlStep("proposal", """
+        SELECT proposal_id, run_id, kind, trader_ids, score, explanation, status, created_at,
+               decided_by, closed_at, closed_reason
+        FROM proposals WHERE proposal_id = ?""", (proposal_id,)))
+    if row is None:
+        raise DedupError(f"no proposal {proposal_id}")
+    keys = ("proposal_id", "run_id", "kind", "trader_ids", "score", "explanation", "status",
+            "created_at", "decided_by", "closed_at", "closed_reason")
+    proposal = dict(zip(keys, row))
+    proposal["explanation"] = json.loads(proposal["explanation"]) if proposal["explanation"] else None
+    return proposal
+
+
+def show_proposal(runner: Runner, proposal_id: int, today: dt.date | None = None) -> dict:
+    """A proposal with its records side by side (fields that differ listed), what a merge would
+    move per record, and which records are whitelisted or tracked."""
+    proposal = get_proposal(runner, proposal_id)
+    today = today or dt.date.today()
+    records = runner.frame(SqlStep("proposal records", f"""
+        SELECT t.trader_id, {', '.join('t.' + quote_ident(c) for c in COMPARED_FIELDS)},
+               w.trader_id IS NOT NULL AS whitelisted,
+               (SELECT count(*) FROM cases c WHERE c.trader_id = t.trader_id) AS cases,
+               (SELECT count(*) FROM tracks k WHERE k.trader_id = t.trader_id) AS tracks,
+               (SELECT count(*) FROM certificates c WHERE c.trader_id = t.trader_id) AS certificates,
+               EXISTS (SELECT 1 FROM tracks k WHERE k.trader_id = t.trader_id AND k.start_date <= $today
+                       AND (k.end_date IS NULL OR k.end_date >= $today)) AS tracked
+        FROM traders t LEFT JOIN whitelist w USING (trader_id)
+        WHERE list_contains($ids, t.trader_id) ORDER BY t.trader_id""",
+        {"ids": proposal["trader_ids"], "today": today}))
+    rows = records.to_dicts()
+    differing = [f for f in ("name", "address", "postcode", "phone", "website")
+                 if len({r[f] for r in rows}) > 1]
+    return {**proposal, "records": rows, "differing_fields": differing}
+
+
+# --- deciding ----------------------------------------------------------------------------------
+
+def _open_proposal(runner: Runner, proposal_id: int) -> dict:
+    proposal = get_proposal(runner, proposal_id)
+    if proposal["status"] != "open":
+        raise DedupError(f"proposal {proposal_id} is {proposal['status']}, not open")
+    return proposal
+
+
+def _by(name: str) -> str:
+    if not name or not name.strip():
+        raise DedupError("--by: give the name of who decided")
+    return name.strip()
+
+
+def record_decision_sql(trader_ids: list[int], kind: str, decided_by: str, note: str | None,
+                        decided_at: dt.datetime, proposal_id: int | None) -> SqlStep:
+    """Insert a decision, stamping the traders' current updated_at; returns its id."""
+    return SqlStep("record decision", """
+        INSERT INTO decisions (decision_id, trader_ids, kind, decided_by, note, decided_at,
+                               proposal_id, record_versions)
+        SELECT (SELECT coalesce(max(decision_id), 0) + 1 FROM decisions), $ids, $kind, $by, $note,
+               $at, $proposal_id,
+               (SELECT list(t.updated_at ORDER BY x.trader_id)
+                FROM unnest($ids::BIGINT[]) AS x(trader_id) LEFT JOIN traders t USING (trader_id))
+        RETURNING decision_id""",
+                   {"ids": sorted(trader_ids), "kind": kind, "by": decided_by, "note": note,
+                    "at": decided_at, "proposal_id": proposal_id})
+
+
+def close_proposal_sql(proposal_id: int, status: str, decided_by: str, note: str | None,
+                       closed_at: dt.datetime) -> SqlStep:
+    return SqlStep("close proposal", """
+        UPDATE proposals SET status = $status, decided_by = $by, closed_at = $at,
+               closed_reason = $reason WHERE proposal_id = $id""",
+                   {"status": status, "by": decided_by, "at": closed_at, "id": proposal_id,
+                    "reason": f"{status} by {decided_by}" + (f": {note}" if note else "")})
+
+
+def reject(runner: Runner, proposal_id: int, *, by: str, note: str | None = None,
+           now: dt.datetime | None = None) -> dict:
+    """Reject an open proposal: close it and record a never-merge decision, in one transaction."""
+    by = _by(by)
+    now = now or dt.datetime.now()
+    with runner.transaction("reject"):
+        proposal = _open_proposal(runner, proposal_id)
+        runner.run(close_proposal_sql(proposal_id, "rejected", by, note, now))
+        decision_id = runner.scalar(record_decision_sql(proposal["trader_ids"], "never_merge", by,
+                                                        note, now, proposal_id))
+    return {"proposal_id": proposal_id, "status": "rejected", "decision_id": decision_id,
+            "trader_ids": proposal["trader_ids"]}
+
+
+def accept(store, rules, proposal_id: int, *, by: str, note: str | None = None,
+           today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
+    """Accept an open proposal: merge its traders through `apply_groups` (the overnight job's
+    plan, checks and audit, recorded as an apply run), put the proposal's score and explanation
+    on the merges, close it and record an always-merge decision, all in one transaction."""
+    # imported here: dedup.merge.runs imports the pipeline, which imports this module
+    from dedup.merge.runs import apply_groups
+
+    runner = store.runner
+    by = _by(by)
+    now = now or dt.datetime.now()
+    proposal = _open_proposal(runner, proposal_id)
+    ids = proposal["trader_ids"]
+    inactive, whitelisted = runner.fetchone(SqlStep("check proposal records", """
+        SELECT list(x.trader_id ORDER BY x.trader_id) FILTER (WHERE t.status IS DISTINCT FROM 'active'),
+               count(w.trader_id)
+        FROM unnest($ids::BIGINT[]) AS x(trader_id) LEFT JOIN traders t USING (trader_id)
+        LEFT JOIN whitelist w ON w.trader_id = x.trader_id""", {"ids": ids}))
+    if inactive:
+        raise DedupError(f"proposal {proposal_id} is out of date: trader(s) "
+                         f"{', '.join(map(str, inactive))} no longer active")
+    if whitelisted > 1:
+        raise DedupError(f"proposal {proposal_id} cannot be merged: it holds more than one "
+                         f"whitelisted record")
+    runner.register(REVIEW_GROUPS, pl.DataFrame({"trader_id": ids, "group_id": [ids[0]] * len(ids)},
+                                                schema={"trader_id": pl.Int64, "group_id": pl.Int64}))
+    decided: dict = {}
+
+    def record(run_id: int) -> None:
+        runner.run(SqlStep("explain accepted merges",
+                           "UPDATE merges SET score = $score, explanation = $explanation "
+                           "WHERE run_id = $run_id",
+                           {"score": proposal["score"], "run_id": run_id,
+                            "explanation": json.dumps({**(proposal["explanation"] or {}),
+                                                       "accepted_proposal": proposal_id,
+                                                       "accepted_by": by})}))
+        runner.run(close_proposal_sql(proposal_id, "accepted", by, note, now))
+        decided["decision_id"] = runner.scalar(record_decision_sql(ids, "always_merge", by, note,
+                                                                   now, proposal_id))
+
+    summary = apply_groups(store, rules, REVIEW_GROUPS, today=today, now=now, after=record)
+    return {"proposal_id": proposal_id, "status": "accepted", "trader_ids": ids, **decided,
+            **summary}
+
+
+# --- decisions ---------------------------------------------------------------------------------
+
+DECISION_COLUMNS = ("decision_id", "kind", "trader_ids", "decided_by", "note", "decided_at",
+                    "proposal_id", "record_versions", "withdrawn_at", "withdrawn_by", "active")
+
+
+def list_decisions(runner: Runner) -> pl.DataFrame:
+    """Every decision; `active` says whether a never-merge one still applies."""
+    return runner.frame(SqlStep("list decisions", f"""
+        SELECT d.decision_id, d.kind, d.trader_ids, d.decided_by, d.note, d.decided_at,
+               d.proposal_id, d.record_versions, d.withdrawn_at, d.withdrawn_by,
+               d.withdrawn_at IS NULL AND (d.kind <> 'never_merge' OR d.decision_id IN
+                   (SELECT decision_id FROM ({ACTIVE_NEVER_MERGE}))) AS active
+        FROM decisions d ORDER BY d.decision_id"""))
+
+
+def withdraw(runner: Runner, decision_id: int, *, by: str, now: dt.datetime | None = None) -> dict:
+    by = _by(by)
+    row = runner.fetchone(SqlStep("decision", "SELECT withdrawn_at FROM decisions WHERE decision_id = ?",
+                                  (decision_id,)))
+    if row is None:
+        raise DedupError(f"no decision {decision_id}")
+    if row[0] is not None:
+        raise DedupError(f"decision {decision_id} was already withdrawn at {row[0]:%Y-%m-%d %H:%M:%S}")
+    runner.run(SqlStep("withdraw decision",
+                       "UPDATE decisions SET withdrawn_at = ?, withdrawn_by = ? WHERE decision_id = ?",
+                       (now or dt.datetime.now(), by, decision_id)))
+    return {"decision_id": decision_id, "withdrawn_by": by}
+
+
+EXPORT_COLUMNS = ("decision_id", "kind", "trader_ids", "decided_by", "note", "decided_at",
+                  "proposal_id", "withdrawn_at", "withdrawn_by")
+
+
+def decisions_csv_frame(runner: Runner) -> pl.DataFrame:
+    """Decisions as flat text columns (trader_ids separated by ';'), for CSV."""
+    return runner.frame(SqlStep("decisions for csv", """
+        SELECT decision_id, kind, array_to_string(trader_ids, ';') AS trader_ids, decided_by, note,
+               decided_at::VARCHAR AS decided_at, proposal_id,
+               withdrawn_at::VARCHAR AS withdrawn_at, withdrawn_by
+        FROM decisions ORDER BY decision_id"""))
+
+
+def export_decisions(runner: Runner, path: Path) -> int:
+    frame = decisions_csv_frame(runner)
+    try:
+        frame.write_csv(path)
+    except OSError as exc:
+        raise DedupError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return frame.height
+
+
+def _parse_time(value: str, where: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise DedupError(f"{where}: {value!r} is not a date-time") from None
+
+
+def read_decisions_csv(path: Path) -> list[dict]:
+    """Parse and check a decisions CSV (as written by `export_decisions`); any problem is one
+    DedupError naming the file, row and column."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            missing = [c for c in ("kind", "trader_ids", "decided_by", "decided_at") if c not in header]
+            if missing:
+                raise DedupError(f"{path}: missing column(s) {', '.join(missing)}")
+            rows = list(reader)
+    except OSError as exc:
+        raise DedupError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DedupError(f"{path}: cannot read as CSV: {exc}") from None
+    out = []
+    for n, row in enumerate(rows, start=2):
+        where = f"{path}: row {n}"
+        kind = (row.get("kind") or "").strip()
+        if kind not in DECISION_KINDS:
+            raise DedupError(f"{where}, column kind: {kind!r} is not one of {', '.join(DECISION_KINDS)}")
+        try:
+            ids = sorted({int(x) for x in (row.get("trader_ids") or "").split(";") if x.strip()})
+        except ValueError:
+            raise DedupError(f"{where}, column trader_ids: {row.get('trader_ids')!r} is not a "
+                             f"';'-separated list of trader ids") from None
+        if len(ids) < 2:
+            raise DedupError(f"{where}, column trader_ids: a decision needs two or more traders")
+        by = (row.get("decided_by") or "").strip()
+        if not by:
+            raise DedupError(f"{where}, column decided_by: empty")
+        decided_at = _parse_time((row.get("decided_at") or "").strip(), f"{where}, column decided_at")
+        if decided_at is None:
+            raise DedupError(f"{where}, column decided_at: empty")
+        proposal = (row.get("proposal_id") or "").strip()
+        if proposal and not proposal.isdigit():
+            raise DedupError(f"{where}, column proposal_id: {proposal!r} is not a number")
+        out.append({"trader_ids": ids, "kind": kind, "decided_by": by,
+                    "note": row.get("note") or None, "decided_at": decided_at,
+                    "proposal_id": int(proposal) if proposal else None,
+                    "withdrawn_at": _parse_time((row.get("withdrawn_at") or "").strip(),
+                                                f"{where}, column withdrawn_at"),
+                    "withdrawn_by": (row.get("withdrawn_by") or "").strip() or None, "row": n})
+    return out
+
+
+def import_decisions(runner: Runner, path: Path) -> dict:
+    """Load decisions from a CSV, all or nothing. Each is anchored to its records as they are in
+    this store now (their current updated_at), so decisions survive a store rebuild; a decision
+    already present (same traders, kind and decision time) is skipped. Every trader must exist."""
+    rows = read_decisions_csv(path)
+    known = {r[0] for r in runner.fetchall(SqlStep(
+        "known traders", "SELECT trader_id FROM traders WHERE list_contains($ids, trader_id)",
+        {"ids": sorted({i for r in rows for i in r["trader_ids"]})}))}
+    for r in rows:
+        unknown = [i for i in r["trader_ids"] if i not in known]
+        if unknown:
+            raise DedupError(f"{path}: row {r['row']}, column trader_ids: no trader {unknown[0]} "
+                             f"in the store")
+    added = skipped = 0
+    with runner.transaction("import decisions"):
+        for r in rows:
+            exists = runner.scalar(SqlStep("decision exists", """
+                SELECT count(*) FROM decisions
+                WHERE trader_ids = $ids AND kind = $kind AND decided_at = $at""",
+                {"ids": r["trader_ids"], "kind": r["kind"], "at": r["decided_at"]}))
+            if exists:
+                skipped += 1
+                continue
+            decision_id = runner.scalar(record_decision_sql(r["trader_ids"], r["kind"], r["decided_by"],
+                                                            r["note"], r["decided_at"], r["proposal_id"]))
+            if r["withdrawn_at"] is not None:
+                runner.run(SqlStep("imported withdrawal",
+                                   "UPDATE decisions SET withdrawn_at = ?, withdrawn_by = ? "
+                                   "WHERE decision_id = ?",
+                                   (r["withdrawn_at"], r["withdrawn_by"], decision_id)))
+            added += 1
+    return {"decisions_added": added, "decisions_skipped": skipped}

@@ -1,0 +1,256 @@
+"""The review queue (`dedup review ...`) and the decisions it leaves (`dedup decisions ...`).
+
+Exit codes: 0 success; 1 a handled error with one line on stderr (unknown or closed proposal,
+unknown decision, a bad decisions file, the store missing or in use), the store as it was; 2 a
+usage error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import polars as pl
+import typer
+
+from dedup.errors import DedupError
+from dedup_cli._app import DbOption, JsonOption, app, err, handled, parse_date
+
+review_app = typer.Typer(no_args_is_help=True, help="The review queue: list, show, accept and "
+                                                     "reject proposals.")
+decisions_app = typer.Typer(no_args_is_help=True, help="Review decisions: list, withdraw, "
+                                                        "export and import them.")
+app.add_typer(review_app, name="review")
+app.add_typer(decisions_app, name="decisions")
+
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print the result as CSV on stdout.")]
+ByOption = Annotated[str, typer.Option("--by", help="Who decides (recorded with the decision).")]
+NoteOption = Annotated[Optional[str], typer.Option("--note", help="Why (recorded).")]
+
+
+def _store(db, read_only: bool):
+    from dedup.store import Store, resolve_db_path
+
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise DedupError(f"no store at {path}")
+    return Store(path, read_only=read_only)
+
+
+def _flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lists as ';'-separated text, so a frame can go to CSV."""
+    return frame.with_columns(
+        pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(";")
+        for c, t in frame.schema.items() if isinstance(t, pl.List))
+
+
+def _emit(frame: pl.DataFrame, as_json: bool, as_csv: bool) -> bool:
+    """Print as JSON or CSV if asked; returns whether it did."""
+    if as_json and as_csv:
+        raise DedupError("give at most one of --json and --csv")
+    if as_json:
+        typer.echo(json.dumps(frame.to_dicts(), indent=2, default=str))
+    elif as_csv:
+        typer.echo(_flat(frame).write_csv(), nl=False)
+    return as_json or as_csv
+
+
+def _ts(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@review_app.command("list")
+@handled
+def review_list(
+    db: DbOption = None,
+    run_id: Annotated[Optional[int], typer.Option("--run", help="Only proposals of this run.")] = None,
+    status: Annotated[Optional[str], typer.Option(
+        "--status", help="open, accepted, rejected or stale.")] = None,
+    min_score: Annotated[Optional[float], typer.Option("--min-score", help="Score at least.")] = None,
+    trader: Annotated[Optional[int], typer.Option("--trader", help="Only proposals naming it.")] = None,
+    tracked: Annotated[bool, typer.Option(
+        "--tracked", help="Only proposals naming a trader with an active track.")] = False,
+    sort: Annotated[str, typer.Option("--sort", help="newest or score.")] = "newest",
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most N rows.")] = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+):
+    """List review proposals (default: every status, newest first)."""
+    from dedup.review import list_proposals
+
+    with _store(db, read_only=True) as store:
+        frame = list_proposals(store.runner, run_id=run_id, status=status, min_score=min_score,
+                               trader=trader, tracked=tracked, sort=sort, limit=limit)
+    if _emit(frame, as_json, as_csv):
+        return
+    if frame.is_empty():
+        err.print("no proposals")
+        return
+    typer.echo(f"{'id':>6}  {'run':>4}  {'status':<8}  {'kind':<12}  {'score':>6}  traders")
+    for r in frame.iter_rows(named=True):
+        score = f"{r['score']:.2f}" if r["score"] is not None else "-"
+        names = " | ".join(f"{i} {n}" for i, n in zip(r["trader_ids"], r["names"] or []))
+        typer.echo(f"{r['proposal_id']:>6}  {r['run_id']:>4}  {r['status']:<8}  {r['kind']:<12}  "
+                   f"{score:>6}  {names}")
+
+
+@review_app.command("show")
+@handled
+def review_show(
+    proposal_id: Annotated[int, typer.Argument(help="The proposal's id.")],
+    db: DbOption = None,
+    today: Annotated[Optional[str], typer.Option(
+        help="Date (YYYY-MM-DD) on which a track counts as active. Default: today.")] = None,
+    as_json: JsonOption = False,
+):
+    """Show a proposal: its records side by side (differing fields marked *), the explanation's
+    levels and weights, hard rules, and what a merge would move."""
+    from dedup.review import COMPARED_FIELDS, show_proposal
+
+    with _store(db, read_only=True) as store:
+        report = show_proposal(store.runner, proposal_id, parse_date(today, "--today"))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    score = f", score {report['score']:.2f}" if report["score"] is not None else ""
+    typer.echo(f"proposal {report['proposal_id']} ({report['kind']}{score}), run {report['run_id']}: "
+               f"{report['status']}" + (f" ({report['closed_reason']})" if report["closed_reason"] else ""))
+    records = report["records"]
+    width = 30
+    typer.echo(f"  {'':<14}" + "".join(f"{r['trader_id']:<{width}}" for r in records))
+    for field in COMPARED_FIELDS:
+        mark = "*" if field in report["differing_fields"] else " "
+        cells = "".join(f"{str(r[field] if r[field] is not None else '')[:width - 2]:<{width}}"
+                        for r in records)
+        typer.echo(f"{mark} {field:<14}{cells}")
+    typer.echo("  what a merge would move (cases / tracks / certificates):")
+    for r in records:
+        flags = [f for f in ("whitelisted", "tracked") if r[f]]
+        typer.echo(f"    {r['trader_id']}: {r['cases']} / {r['tracks']} / {r['certificates']}"
+                   + (f"  [{', '.join(flags)}]" if flags else ""))
+    expl = report["explanation"] or {}
+    if "comparisons" in expl:
+        typer.echo(f"  comparisons (pair {expl.get('pair')}, blocked by {expl.get('blocking_rule')}):")
+        for c in expl["comparisons"]:
+            typer.echo(f"    {c['comparison']:<14} level {c['level']}  {c['weight']:>7.2f}  {c['label']}")
+        rules = expl.get("hard_rules") or []
+        typer.echo("  hard rules: " + (", ".join(f"{h.get('rule')} ({h.get('effect', '')})".replace(" ()", "")
+                                                  for h in rules) or "none"))
+    elif expl:
+        typer.echo(f"  held back: {expl.get('reason')} (size {expl.get('size')})")
+
+
+@review_app.command("accept")
+@handled
+def review_accept(
+    proposal_id: Annotated[int, typer.Argument(help="The proposal's id.")],
+    by: ByOption,
+    note: NoteOption = None,
+    db: DbOption = None,
+    rules: Annotated[Optional[Path], typer.Option(
+        "--rules", help="Rule file (TOML) for survivor order and fills. Default: the packaged one.")] = None,
+    today: Annotated[Optional[str], typer.Option(
+        help="Date (YYYY-MM-DD) on which tracks and certificates count as active. Default: today.")] = None,
+    as_json: JsonOption = False,
+):
+    """Accept an open proposal: merge its records (the overnight job's merge, audit and run
+    record) and record an always-merge decision, in one transaction."""
+    from dedup.review import accept
+    from dedup.rules import RuleSet
+
+    rule_set = RuleSet.from_toml(rules) if rules else RuleSet.default()
+    with _store(db, read_only=False) as store:
+        result = accept(store, rule_set, proposal_id, by=by, note=note,
+                        today=parse_date(today, "--today"))
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    typer.echo(f"accepted proposal {proposal_id}: merged {result['records_merged']} record(s) "
+               f"(run {result['run_id']}, decision {result['decision_id']})")
+
+
+@review_app.command("reject")
+@handled
+def review_reject(
+    proposal_id: Annotated[int, typer.Argument(help="The proposal's id.")],
+    by: ByOption,
+    note: NoteOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Reject an open proposal: later runs neither propose nor merge these records together,
+    until one of them changes (or the decision is withdrawn)."""
+    from dedup.review import reject
+
+    with _store(db, read_only=False) as store:
+        result = reject(store.runner, proposal_id, by=by, note=note)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    typer.echo(f"rejected proposal {proposal_id} (never-merge decision {result['decision_id']})")
+
+
+@decisions_app.command("list")
+@handled
+def decisions_list(db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False):
+    """List decisions; `active` says whether each still applies."""
+    from dedup.review import list_decisions
+
+    with _store(db, read_only=True) as store:
+        frame = list_decisions(store.runner)
+    if _emit(frame, as_json, as_csv):
+        return
+    if frame.is_empty():
+        err.print("no decisions")
+        return
+    for r in frame.iter_rows(named=True):
+        state = "active" if r["active"] else ("withdrawn" if r["withdrawn_at"] else "lapsed")
+        ids = ", ".join(map(str, r["trader_ids"]))
+        typer.echo(f"{r['decision_id']:>5}  {r['kind']:<12}  {state:<9}  {_ts(r['decided_at'])}  "
+                   f"{r['decided_by']}: {ids}" + (f"  ({r['note']})" if r["note"] else ""))
+
+
+@decisions_app.command("withdraw")
+@handled
+def decisions_withdraw(
+    decision_id: Annotated[int, typer.Argument(help="The decision's id.")],
+    by: ByOption,
+    db: DbOption = None,
+):
+    """Withdraw a decision: a withdrawn never-merge no longer keeps its records apart."""
+    from dedup.review import withdraw
+
+    with _store(db, read_only=False) as store:
+        withdraw(store.runner, decision_id, by=by)
+    typer.echo(f"withdrew decision {decision_id}")
+
+
+@decisions_app.command("export")
+@handled
+def decisions_export(
+    file: Annotated[Path, typer.Argument(help="The CSV file to write.")],
+    db: DbOption = None,
+):
+    """Write every decision to a CSV file (trader_ids separated by ';')."""
+    from dedup.review import export_decisions
+
+    with _store(db, read_only=True) as store:
+        n = export_decisions(store.runner, file)
+    err.print(f"wrote {n} decision(s) to {file}")
+
+
+@decisions_app.command("import")
+@handled
+def decisions_import(
+    file: Annotated[Path, typer.Argument(help="A CSV file written by 'dedup decisions export'.")],
+    db: DbOption = None,
+):
+    """Load decisions from a CSV file, all or nothing (for a rebuilt store). Each is anchored to
+    its records as they are now; decisions already present are skipped."""
+    from dedup.review import import_decisions
+
+    with _store(db, read_only=False) as store:
+        result = import_decisions(store.runner, file)
+    typer.echo(f"imported {result['decisions_added']} decision(s), "
+               f"skipped {result['decisions_skipped']} already present")
