@@ -62,7 +62,8 @@ def prepare(records: int) -> tuple[Path, Path, dict]:
 def prepare_night(records: int, db: Path) -> Path:
     """A copy of the store after one full apply run, plus a night's NIGHT_RECORDS new traders
     (a fresh synthetic batch with ids above the table's): the incremental run's starting point."""
-    night = DATA / f"night_{records}_{SEED}.duckdb"
+    # The apply run it starts from must have used today's default rules, or the run is full.
+    night = DATA / f"night_{records}_{SEED}_{RuleSet.default().hash}.duckdb"
     if night.exists():
         Store(night).close()  # upgrade a store cached by an older version
         return night
