@@ -125,8 +125,9 @@ def render(results: dict[int, dict[str, dict]], prep: dict[int, dict], args) -> 
             lines.append(f"| {size:,} | {r['system']} | {r['wall_s']:.2f} ({lo:.2f}-{hi:.2f}) | {stages} | "
                          f"{r['peak_rss_mb']:.0f} | {r['candidate_pairs']:,} | {r['precision']:.4f} | "
                          f"{r['recall']:.4f} | {r['f1']:.4f} | {ratio} |")
-    lines += ["", "Preparation (once per size, cached): " + "; ".join(
-        f"{size:,}: " + ", ".join(f"{k} {v:.1f}s" for k, v in p.items()) for size, p in prep.items() if p)]
+    if any(prep.values()):
+        lines += ["", "Preparation (once per size, then cached): " + "; ".join(
+            f"{size:,}: " + ", ".join(f"{k} {v:.1f}s" for k, v in p.items()) for size, p in prep.items() if p)]
     return "\n".join(lines) + "\n"
 
 
