@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from dedup.errors import DedupError
+from dedup.schema import active_on_sql
 from dedup.sql import Runner, SqlStep, quote_ident
 
 STATUSES = ("open", "accepted", "rejected", "stale")
@@ -142,7 +143,7 @@ def list_proposals_sql(*, run_id: int | None = None, status: str | None = None,
         params["trader"] = trader
     if tracked:
         where.append("EXISTS (SELECT 1 FROM tracks k WHERE list_contains(p.trader_ids, k.trader_id) "
-                     "AND k.start_date <= $today AND (k.end_date IS NULL OR k.end_date >= $today))")
+                     f"AND {active_on_sql('k')})")
         params["today"] = today or dt.date.today()
     order = "p.score DESC NULLS LAST, p.proposal_id" if sort == "score" else \
         "p.created_at DESC, p.proposal_id DESC"
@@ -191,8 +192,8 @@ def show_proposal(runner: Runner, proposal_id: int, today: dt.date | None = None
                (SELECT count(*) FROM cases c WHERE c.trader_id = t.trader_id) AS cases,
                (SELECT count(*) FROM tracks k WHERE k.trader_id = t.trader_id) AS tracks,
                (SELECT count(*) FROM certificates c WHERE c.trader_id = t.trader_id) AS certificates,
-               EXISTS (SELECT 1 FROM tracks k WHERE k.trader_id = t.trader_id AND k.start_date <= $today
-                       AND (k.end_date IS NULL OR k.end_date >= $today)) AS tracked
+               EXISTS (SELECT 1 FROM tracks k WHERE k.trader_id = t.trader_id
+                       AND {active_on_sql('k')}) AS tracked
         FROM traders t LEFT JOIN whitelist w USING (trader_id)
         WHERE list_contains($ids, t.trader_id) ORDER BY t.trader_id""",
         {"ids": proposal["trader_ids"], "today": today}))

@@ -130,3 +130,12 @@ WHITELIST = TableSpec(
 #: Import order matters: traders first, so child rows in the same import find their trader.
 IMPORT_TABLES: tuple[TableSpec, ...] = (TRADERS, CASES, TRACKS, CERTIFICATES, WHITELIST)
 TABLES_BY_NAME = {t.name: t for t in IMPORT_TABLES}
+
+
+def active_on_sql(alias: str, today: str = "$today") -> str:
+    """SQL true when the track or certificate `alias` is active on the date parameter `today`.
+
+    The domain's rule: active when the date lies within its start and end dates; with no start or
+    end date it is not active (BETWEEN with a NULL bound is never true).
+    """
+    return f"{today} BETWEEN {alias}.start_date AND {alias}.end_date"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dedup.rules.merging import DEFAULT_SURVIVOR_ORDER
+from dedup.schema import active_on_sql
 from dedup.sql import SqlStep, quote_ident
 
 
@@ -34,8 +35,8 @@ def survivor_features_sql(members: str) -> str:
                    GROUP BY ALL) c USING (trader_id)
         LEFT JOIN (SELECT trader_id, count(*) AS active FROM (
                        SELECT trader_id, start_date, end_date FROM tracks
-                       UNION ALL SELECT trader_id, start_date, end_date FROM certificates)
-                   WHERE $today BETWEEN start_date AND end_date
+                       UNION ALL SELECT trader_id, start_date, end_date FROM certificates) x
+                   WHERE {active_on_sql('x')}
                    GROUP BY ALL) a USING (trader_id)"""
 
 
