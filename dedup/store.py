@@ -147,6 +147,17 @@ def _review_schema() -> list[SqlStep]:
     ]
 
 
+def _rule_sets_schema() -> list[SqlStep]:
+    """Migration 4: the text of every rule set an apply run used, by hash."""
+    return [SqlStep("create rule_sets", """
+        CREATE TABLE rule_sets (
+          rules_hash VARCHAR PRIMARY KEY,
+          name VARCHAR NOT NULL,
+          text VARCHAR NOT NULL,           -- the TOML as read
+          first_used_at TIMESTAMP NOT NULL
+        )""")]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -160,6 +171,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "merges, merge_moves, proposals, trader_resolution", tuple(_merge_schema())),
     Migration(3, "decisions; proposals closed_at, closed_reason, decided_by",
               tuple(_review_schema())),
+    Migration(4, "rule_sets", tuple(_rule_sets_schema())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -43,6 +43,14 @@ def start_run_sql(rules: RuleSet, mode: str = "apply") -> SqlStep:
                    "FROM runs RETURNING run_id", (mode, rules.name, rules.hash))
 
 
+def remember_rules_sql(rules: RuleSet) -> SqlStep:
+    """Keep the rule set's text by hash (once), so later runs can be compared against it."""
+    return SqlStep("remember rule set",
+                   "INSERT INTO rule_sets SELECT ?, ?, ?, now()::TIMESTAMP "
+                   "WHERE NOT EXISTS (SELECT 1 FROM rule_sets WHERE rules_hash = ?)",
+                   (rules.hash, rules.name, rules.text, rules.hash))
+
+
 def finish_run_sql(run_id: int, status: str, summary: dict) -> SqlStep:
     return SqlStep("finish run",
                    "UPDATE runs SET status = ?, finished_at = now()::TIMESTAMP, summary = ? "
@@ -115,6 +123,7 @@ def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
     today = today or dt.date.today()
     runner.run(mark_interrupted_sql())
     run_id = runner.scalar(start_run_sql(rules))
+    runner.run(remember_rules_sql(rules))
     try:
         found = run_pipeline(store, rules, today=today, on_stage=on_stage, since=since).summary
         return apply_in_transaction(runner, rules, run_id, today=today,

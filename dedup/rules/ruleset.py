@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,8 @@ class RuleSet:
         max_cluster_size: clusters larger than this are never merged automatically.
         description: free text.
         merge: survivor order and field survivorship for merges (the optional `[merge]` table).
+        text: the TOML the rule set was read from (stored with each apply run, so `dedup diff`
+            can compare against the rules of the last applied run); not part of `hash`.
     """
 
     name: str
@@ -50,11 +52,14 @@ class RuleSet:
     max_cluster_size: int
     description: str = ""
     merge: MergeConfig = MergeConfig()
+    text: str = field(default="", compare=False, repr=False)
 
     @property
     def hash(self) -> str:
         """A short fingerprint of the rules' content (not of the file's formatting)."""
-        blob = json.dumps(asdict(self), sort_keys=True, default=str).encode()
+        content = asdict(self)
+        del content["text"]
+        blob = json.dumps(content, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
     @classmethod
@@ -82,10 +87,10 @@ class RuleSet:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise DedupError(f"{source}: not valid TOML: {exc}") from exc
-        return cls.from_dict(data, source=source)
+        return cls.from_dict(data, source=source, text=text)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "<rules>") -> "RuleSet":
+    def from_dict(cls, data: dict[str, Any], source: str = "<rules>", text: str = "") -> "RuleSet":
         problems: list[str] = []
         loader = _Loader(problems)
         name = loader.get(data, "name", str, "name")
@@ -125,7 +130,7 @@ class RuleSet:
         return cls(name=name, merge_threshold=float(merge), review_threshold=float(review),
                    blocking=tuple(rules), max_block_size=max_block, comparisons=tuple(comparisons),
                    hard_rules=tuple(hard), max_cluster_size=max_cluster,
-                   description=data.get("description", ""), merge=merge_config)
+                   description=data.get("description", ""), merge=merge_config, text=text)
 
 
 def default_rules_text() -> str:
