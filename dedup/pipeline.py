@@ -17,7 +17,7 @@ from dedup.blocking.pairs import NORMALISED, PAIRS, block_report_sql, candidate_
 from dedup.cluster import connected_components
 from dedup.merge.survivor import choose_survivors_sql
 from dedup.normalise import normalise_traders
-from dedup.review import apply_decisions, hold_decided_clusters
+from dedup.review import add_decided_pairs, apply_decisions, hold_decided_clusters
 from dedup.rules.ruleset import RuleSet
 from dedup.score import SCORED, band_counts_sql, score_pairs_sql
 from dedup.sql import Runner, SqlStep
@@ -172,11 +172,12 @@ def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
 
     def block() -> int:
         runner.run(candidate_pairs_sql(rules.blocking, rules.max_block_size, since is not None))
+        add_decided_pairs(runner)  # always-merge decisions are scored even if no rule pairs them
         return runner.scalar(SqlStep("count pairs", f"SELECT count(*) FROM {PAIRS}"))
 
     def score() -> int:
         runner.run(score_pairs_sql(rules))
-        apply_decisions(runner)  # pairs inside an active never-merge decision: band 'none'
+        apply_decisions(runner)  # decided pairs: always-merge to 'merge', never-merge to 'none'
         return runner.scalar(SqlStep("count scored", f"SELECT count(*) FROM {SCORED} WHERE band <> 'none'"))
 
     stages.run("block", block)

@@ -7,7 +7,10 @@
   (an import that changes a matching field moves its `updated_at`) lifts it.
 - An **acceptance** merges the proposal's traders through `apply_groups` (the overnight job's
   plan, apply, safety checks and audit, recorded as a run) and records an `always_merge`
-  decision, in the same transaction.
+  decision, in the same transaction. While that decision is active and its records are active
+  (after a store rebuild and `dedup decisions import`), the pipeline scores its pairs and puts
+  them in the merge band (`decisions_sql`); the usual cluster guards still apply. Undoing the
+  merge withdraws the decision, so the next run does not merge the records again.
 - An apply run closes open proposals whose records have since been merged or changed as
   'stale' (`close_stale_sql`), and never queues a second open proposal for the same traders.
 
@@ -33,19 +36,33 @@ REVIEW_GROUPS = "__dedup__review_groups"
 COMPARED_FIELDS = ("name", "address", "postcode", "phone", "website", "created_at", "created_by",
                    "status", "merged_into", "updated_at")
 
-#: Active never-merge decisions, one row per (decision, trader): not withdrawn, and no record
-#: changed since (its updated_at is the one stored with the decision).
-ACTIVE_NEVER_MERGE = """
-    SELECT v.decision_id, v.trader_id FROM (
-        SELECT decision_id, unnest(trader_ids) AS trader_id, unnest(record_versions) AS version
-        FROM decisions WHERE kind = 'never_merge' AND withdrawn_at IS NULL) v
+def active_decisions_sql(kind: str) -> str:
+    """Active decisions of one kind, one row per (decision, trader): not withdrawn, and no record
+    changed since (each record's updated_at is the one stored with the decision)."""
+    if kind not in DECISION_KINDS:  # spliced into SQL: only the known kinds
+        raise ValueError(f"not a decision kind: {kind!r}")
+    members = (f"SELECT decision_id, unnest(trader_ids) AS trader_id, "
+               f"unnest(record_versions) AS version "
+               f"FROM decisions WHERE kind = '{kind}' AND withdrawn_at IS NULL")
+    return f"""
+    SELECT v.decision_id, v.trader_id FROM ({members}) v
     WHERE v.decision_id IN (
-        SELECT x.decision_id FROM (
-            SELECT decision_id, unnest(trader_ids) AS trader_id, unnest(record_versions) AS version
-            FROM decisions WHERE kind = 'never_merge' AND withdrawn_at IS NULL) x
+        SELECT x.decision_id FROM ({members}) x
         LEFT JOIN traders t ON t.trader_id = x.trader_id
         GROUP BY x.decision_id
         HAVING bool_and(t.trader_id IS NOT NULL AND t.updated_at IS NOT DISTINCT FROM x.version))"""
+
+
+#: Active never-merge decisions, one row per (decision, trader).
+ACTIVE_NEVER_MERGE = active_decisions_sql("never_merge")
+#: Active always-merge decisions, one row per (decision, trader).
+ACTIVE_ALWAYS_MERGE = active_decisions_sql("always_merge")
+
+
+def _decided_pairs_sql(active: str) -> str:
+    """Every pair (a < b) of records inside one active decision."""
+    return (f"SELECT DISTINCT l.trader_id AS a, r.trader_id AS b FROM ({active}) l "
+            f"JOIN ({active}) r ON l.decision_id = r.decision_id AND l.trader_id < r.trader_id")
 
 
 # --- the pipeline hook -------------------------------------------------------------------------
@@ -56,25 +73,54 @@ def has_decisions_sql() -> SqlStep:
                    "AND database_name = current_database() AND NOT temporary")
 
 
-def never_merge_sql(scored: str = "__dedup__scored") -> list[SqlStep]:
-    """Put every scored pair inside an active never-merge decision in band 'none', marked
-    `decision = 'never_merge'` (only temp tables change: fine on a read-only store)."""
+def add_always_merge_pairs_sql(pairs: str = "__dedup__candidate_pairs",
+                               normalised: str = "__dedup__normalised") -> SqlStep:
+    """Add to the candidate pairs every pair inside an active always-merge decision whose records
+    are both active (in `normalised`) and that blocking did not produce, so it is scored (and
+    explained) like any other pair; `blocking_rule` says where it came from."""
+    pairs, normalised = quote_ident(pairs), quote_ident(normalised)
+    return SqlStep("pairs of always-merge decisions", f"""
+        INSERT INTO {pairs} (left_id, right_id, blocking_rule)
+        SELECT d.a, d.b, 'always_merge decision' FROM ({_decided_pairs_sql(ACTIVE_ALWAYS_MERGE)}) d
+        SEMI JOIN {normalised} l ON l.trader_id = d.a
+        SEMI JOIN {normalised} r ON r.trader_id = d.b
+        ANTI JOIN {pairs} p ON p.left_id = d.a AND p.right_id = d.b""")
+
+
+def decisions_sql(scored: str = "__dedup__scored") -> list[SqlStep]:
+    """Apply active decisions to the scored pairs (only temp tables change: fine on a read-only
+    store), marking each decided pair in a `decision` column:
+
+    - a pair inside an always-merge decision goes to band 'merge', whatever its score or hard
+      rules say: a person looked at these records and merged them (this is how accepted merges
+      come back after a store is rebuilt and the decisions imported);
+    - a pair inside a never-merge decision goes to band 'none'. It is applied second, so when
+      people have decided both ways about the same two records, they are not merged.
+    """
     scored = quote_ident(scored)
     return [
         SqlStep("decision column", f"ALTER TABLE {scored} ADD COLUMN IF NOT EXISTS decision VARCHAR"),
+        SqlStep("apply always-merge decisions", f"""
+            UPDATE {scored} SET band = 'merge', decision = 'always_merge'
+            FROM ({_decided_pairs_sql(ACTIVE_ALWAYS_MERGE)}) d
+            WHERE {scored}.left_id = d.a AND {scored}.right_id = d.b"""),
         SqlStep("apply never-merge decisions", f"""
             UPDATE {scored} SET band = 'none', decision = 'never_merge'
-            FROM (SELECT DISTINCT l.trader_id AS a, r.trader_id AS b
-                  FROM ({ACTIVE_NEVER_MERGE}) l JOIN ({ACTIVE_NEVER_MERGE}) r
-                    ON l.decision_id = r.decision_id AND l.trader_id <> r.trader_id) d
+            FROM ({_decided_pairs_sql(ACTIVE_NEVER_MERGE)}) d
             WHERE {scored}.left_id = d.a AND {scored}.right_id = d.b"""),
     ]
 
 
-def apply_decisions(runner: Runner, scored: str = "__dedup__scored") -> None:
-    """Run `never_merge_sql` when the store has a decisions table (older read-only stores don't)."""
+def add_decided_pairs(runner: Runner, pairs: str = "__dedup__candidate_pairs") -> None:
+    """Run `add_always_merge_pairs_sql` when the store has a decisions table."""
     if runner.scalar(has_decisions_sql()):
-        runner.run(never_merge_sql(scored))
+        runner.run(add_always_merge_pairs_sql(pairs))
+
+
+def apply_decisions(runner: Runner, scored: str = "__dedup__scored") -> None:
+    """Run `decisions_sql` when the store has a decisions table (older read-only stores don't)."""
+    if runner.scalar(has_decisions_sql()):
+        runner.run(decisions_sql(scored))
 
 
 def hold_never_merge_sql(clusters: str = "__dedup__clusters") -> SqlStep:
@@ -308,12 +354,13 @@ DECISION_COLUMNS = ("decision_id", "kind", "trader_ids", "decided_by", "note", "
 
 
 def list_decisions(runner: Runner) -> pl.DataFrame:
-    """Every decision; `active` says whether a never-merge one still applies."""
+    """Every decision; `active` says whether it still applies (not withdrawn, no record changed
+    since)."""
     return runner.frame(SqlStep("list decisions", f"""
         SELECT d.decision_id, d.kind, d.trader_ids, d.decided_by, d.note, d.decided_at,
                d.proposal_id, d.record_versions, d.withdrawn_at, d.withdrawn_by,
-               d.withdrawn_at IS NULL AND (d.kind <> 'never_merge' OR d.decision_id IN
-                   (SELECT decision_id FROM ({ACTIVE_NEVER_MERGE}))) AS active
+               d.decision_id IN (SELECT decision_id FROM ({ACTIVE_NEVER_MERGE})
+                                 UNION ALL SELECT decision_id FROM ({ACTIVE_ALWAYS_MERGE})) AS active
         FROM decisions d ORDER BY d.decision_id"""))
 
 

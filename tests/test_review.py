@@ -242,3 +242,41 @@ def test_never_merge_holds_a_cluster_linking_its_records_through_a_third(cli, sm
                                  "AND trader_ids = ?", [mabel]).fetchall()
     assert statuses == [("active",)] * 3
     assert len(held) == 1 and "never-merge" in json.loads(held[0][0])["reason"]
+
+
+def test_accepted_merge_is_made_again_in_a_rebuilt_store(cli, reviewed, tmp_path):
+    """An always-merge decision acts: after a rebuild and an import of the decisions, the next
+    run merges the accepted pair even under rules that merge nothing on score alone."""
+    out = tmp_path / "decisions.csv"
+    assert dedup(cli, reviewed, "decisions", "export", str(out)).exit_code == 0
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    assert dedup(cli, rebuilt, "import", "--traders", str(DATA / "traders_small.csv")).exit_code == 0
+    assert dedup(cli, rebuilt, "decisions", "import", str(out)).exit_code == 0
+    dry = json.loads(dedup(cli, rebuilt, "run", "--json", "--rules", str(RULES)).output)
+    assert dry["records_to_merge"] == 1
+    run = apply(cli, rebuilt)
+    assert run["records_merged"] == 1
+    with Store(rebuilt, read_only=True) as store:
+        merged = store.con.execute("SELECT survivor_id, merged_id, explanation FROM merges").fetchall()
+    assert len(merged) == 1 and sorted(merged[0][:2]) == SMITH
+    assert SMITH not in [t for _, t, s, _ in proposals(rebuilt) if s == "open"]
+    # a decision applies once: the merged record is no longer active, so the next run has nothing
+    assert apply(cli, rebuilt, "--full")["records_merged"] == 0
+
+
+def test_undoing_an_accepted_merge_withdraws_its_decision(cli, reviewed):
+    db = reviewed
+    with Store(db, read_only=True) as store:
+        (merge_id,) = store.con.execute("SELECT merge_id FROM merges WHERE list_contains(?, merged_id)",
+                                        [SMITH]).fetchone()
+    assert dedup(cli, db, "undo", "--merge", str(merge_id)).exit_code == 0
+    decisions = json.loads(dedup(cli, db, "decisions", "list", "--json").output)
+    always = [d for d in decisions if d["kind"] == "always_merge"]
+    assert len(always) == 1 and always[0]["withdrawn_by"].startswith("undo run")
+    assert always[0]["active"] is False
+    # the next full run does not merge them again (the review-only rules merge nothing by score)
+    assert apply(cli, db, "--full")["records_merged"] == 0
+    with Store(db, read_only=True) as store:
+        statuses = store.con.execute("SELECT DISTINCT status FROM traders WHERE list_contains(?, trader_id)",
+                                     [SMITH]).fetchall()
+    assert statuses == [("active",)]

@@ -173,6 +173,12 @@ def undo(runner: Runner, *, run_id: int | None = None, merge_id: int | None = No
                     f"FROM {UNDO} u WHERE traders.trader_id = u.merged_id"),
             SqlStep("mark undone", f"UPDATE merges SET undone_at = ?, undone_by = ? "
                                    f"WHERE merge_id IN (SELECT merge_id FROM {UNDO})", (now, undo_run)),
+            # An accepted proposal's always-merge decision would merge the records again.
+            SqlStep("withdraw always-merge decisions of undone merges",
+                    f"UPDATE decisions SET withdrawn_at = ?, withdrawn_by = ? "
+                    f"WHERE kind = 'always_merge' AND withdrawn_at IS NULL "
+                    f"AND list_has_any(trader_ids, (SELECT list(merged_id) FROM {UNDO}))",
+                    (now, f"undo run {undo_run}")),
             SqlStep("record undo run",
                     "INSERT INTO runs (run_id, started_at, finished_at, mode, status, summary) "
                     "VALUES (?, ?, ?, 'undo', 'succeeded', ?)",
