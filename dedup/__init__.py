@@ -1,11 +1,43 @@
 """trader-dedup: keeps a trader database free of duplicate trader records.
 
-The names an analyst's notebook needs; nothing else is promised.
+The names an analyst's notebook needs; nothing else is promised. The functions (from
+`dedup.api`) take the store's path, open it for the one call, and return polars DataFrames:
+
+    import dedup
+    dedup.import_data("traders.duckdb", directory="extract/")
+    run = dedup.dry_run("traders.duckdb", "candidate.toml", full=True)
+    run.summary["records_to_merge"], run.pairs.filter(pl.col("band") == "review")
+    dedup.proposals("traders.duckdb", status="open", sort="score")
 """
 
+from dedup.api import (
+    DryRun,
+    accept,
+    apply,
+    blocking_report,
+    decisions,
+    dry_run,
+    evaluate_rules,
+    explain_pair,
+    export_decisions,
+    history,
+    import_data,
+    import_decisions,
+    proposal,
+    proposals,
+    reject,
+    runs,
+    undo,
+    withdraw_decision,
+)
 from dedup.errors import DedupError
 from dedup.pipeline import RunResult, run_pipeline
 from dedup.rules import RuleSet
 from dedup.store import Store
 
-__all__ = ["DedupError", "RuleSet", "RunResult", "Store", "run_pipeline"]
+__all__ = [
+    "DedupError", "DryRun", "RuleSet", "RunResult", "Store", "accept", "apply", "blocking_report",
+    "decisions", "dry_run", "evaluate_rules", "explain_pair", "export_decisions", "history", "import_data",
+    "import_decisions", "proposal", "proposals", "reject", "run_pipeline", "runs", "undo",
+    "withdraw_decision",
+]
