@@ -16,6 +16,7 @@ from dedup.api import (
     apply,
     blocking_report,
     decisions,
+    diff_rules,
     dry_run,
     evaluate_rules,
     explain_pair,
@@ -37,7 +38,7 @@ from dedup.store import Store
 
 __all__ = [
     "DedupError", "DryRun", "RuleSet", "RunResult", "Store", "accept", "apply", "blocking_report",
-    "decisions", "dry_run", "evaluate_rules", "explain_pair", "export_decisions", "history", "import_data",
+    "decisions", "diff_rules", "dry_run", "evaluate_rules", "explain_pair", "export_decisions", "history", "import_data",
     "import_decisions", "proposal", "proposals", "reject", "run_pipeline", "runs", "undo",
     "withdraw_decision",
 ]

@@ -181,6 +181,21 @@ def blocking_report(db: PathLike, rules: RulesLike = None) -> pl.DataFrame:
         return pl.DataFrame(report(store, _rules(rules)))
 
 
+def diff_rules(db: PathLike, rules: RulesLike, against: RulesLike = None, *,
+               truth: PathLike | None = None, examples: int = 5, today: dt.date | None = None):
+    """`dedup diff`: what changes if `rules` replace `against` (default: the rule set of the last
+    applied run, else the packaged default). Returns a `dedup.diff.RuleDiff`: its `pairs`,
+    `examples` and `histograms` are DataFrames; `counts` and `metrics` dicts."""
+    from dedup.diff import diff_rules as compare
+    from dedup.diff import last_applied_rules
+
+    new = _rules(rules)
+    with Store(_existing(db), read_only=True) as store:
+        old = _rules(against) if against is not None else last_applied_rules(store.runner)[0]
+        return compare(store, new, old, today=today, truth=Path(truth) if truth else None,
+                       examples=examples)
+
+
 # --- audit ----------------------------------------------------------------------------------------
 
 def runs(db: PathLike) -> pl.DataFrame:

@@ -17,6 +17,8 @@ from dedup.blocking.pairs import NORMALISED, PAIRS, block_report_sql, candidate_
 from dedup.cluster import connected_components
 from dedup.merge.survivor import choose_survivors_sql
 from dedup.normalise import normalise_traders
+from dedup.normalise.cache import VERSION as CACHE_VERSION
+from dedup.normalise.cache import cached_rows_sql
 from dedup.review import add_decided_pairs, apply_decisions, hold_decided_clusters
 from dedup.rules.ruleset import RuleSet
 from dedup.score import SCORED, band_counts_sql, score_pairs_sql
@@ -73,23 +75,37 @@ class StageTimer:
         return rows
 
 
-def normalise_stage(runner: Runner, since: dt.datetime | None = None) -> int:
+ACTIVE = "__dedup__active"
+FRESH = "__dedup__normalised_fresh"
+
+
+def normalise_stage(runner: Runner, since: dt.datetime | None = None, *, use_cache: bool = True) -> int:
     """Normalise every active trader into `__dedup__normalised`.
 
     Every active trader is normalised even in an incremental run (the increment is paired with the
     whole table, and term frequencies count every record); `in_increment` marks the records
     changed since `since` (updated_at at or after it, or unknown), all of them when it is None.
+    Records whose exact normalisation is in the store's cache (`dedup.normalise.cache`) are read
+    from it (`from_cache`); only the others go through the normaliser.
     """
-    traders = runner.frame(SqlStep("active traders", """
+    runner.run(SqlStep("active traders", f"""
+        CREATE OR REPLACE TEMP TABLE {ACTIVE} AS
         SELECT t.trader_id, t.name, t.address, t.postcode, t.phone, t.website,
                w.trader_id IS NOT NULL AS whitelisted,
                $since IS NULL OR t.updated_at IS NULL OR t.updated_at >= $since AS in_increment
         FROM traders t LEFT JOIN whitelist w USING (trader_id)
         WHERE t.status = 'active'""", {"since": since}))
-    normalised = normalise_traders(traders).with_columns(traders["whitelisted"],
-                                                         traders["in_increment"])
-    runner.register(NORMALISED, normalised)
-    return normalised.height
+    # Without the cache: a version no row carries, so every record is normalised afresh.
+    runner.run(cached_rows_sql(ACTIVE, NORMALISED, CACHE_VERSION if use_cache else ""))
+    traders = runner.frame(SqlStep("traders to normalise", f"""
+        SELECT * FROM {ACTIVE} a ANTI JOIN {NORMALISED} n USING (trader_id)"""))
+    fresh = normalise_traders(traders).with_columns(traders["whitelisted"], traders["in_increment"],
+                                                    from_cache=pl.lit(False))
+    runner.register(FRESH, fresh)
+    runner.run([SqlStep("add normalised rows", f"INSERT INTO {NORMALISED} BY NAME SELECT * FROM {FRESH}"),
+                SqlStep("drop staging", f"DROP TABLE {FRESH}"),
+                SqlStep("drop active", f"DROP TABLE {ACTIVE}")])
+    return runner.scalar(SqlStep("count normalised", f"SELECT count(*) FROM {NORMALISED}"))
 
 
 def cluster_stage(runner: Runner, rules: RuleSet, today: dt.date) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from dedup.errors import DedupError
+from dedup.normalise.cache import cache_schema
 from dedup.schema import IMPORT_TABLES, TableSpec
 from dedup.sql import Runner, SqlStep, quote_ident
 
@@ -172,6 +173,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "decisions; proposals closed_at, closed_reason, decided_by",
               tuple(_review_schema())),
     Migration(4, "rule_sets", tuple(_rule_sets_schema())),
+    Migration(5, "trader_normalised (cache of normalised fields)", tuple(cache_schema())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -78,6 +78,12 @@ def test_explain_evaluate_and_blocking(store, tmp_path):
     metrics = dedup.evaluate_rules(store, truth)
     assert metrics["measure"].to_list()[0] == "clusters"
     assert metrics.filter(pl.col("measure") == "clusters")["true_pairs"].item() == 0
+    stricter = tmp_path / "stricter.toml"
+    stricter.write_text(default_rules_text().replace("\nmerge = 11.0", "\nmerge = 17.0", 1))
+    diff = dedup.diff_rules(store, stricter)           # against the default: no apply run yet
+    lost = diff.pairs.filter(pl.col("change") == "merge_lost")
+    assert lost.height == diff.counts["merge_lost"] > 0 and diff.counts["merge_gained"] == 0
+    assert lost["old_score"].is_between(11.0, 17.0, closed="left").all()
     report = dedup.blocking_report(store)
     assert report["rule"].to_list() == [r.name for r in dedup.RuleSet.default().blocking]
 

@@ -19,9 +19,11 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
+from dedup.blocking.pairs import NORMALISED
 from dedup.merge.apply import apply_merge, sweep_stragglers
 from dedup.merge.plan import GROUPS, MergePlan, merge_plan, pipeline_groups_sql
 from dedup.merge.proposals import queue_proposals_sql
+from dedup.normalise.cache import refresh_cache_sql
 from dedup.pipeline import StageHook, StageTimer, run_pipeline
 from dedup.rules.ruleset import RuleSet
 from dedup.score import SCORED
@@ -44,11 +46,12 @@ def start_run_sql(rules: RuleSet, mode: str = "apply") -> SqlStep:
 
 
 def remember_rules_sql(rules: RuleSet) -> SqlStep:
-    """Keep the rule set's text by hash (once), so later runs can be compared against it."""
+    """Keep the rule set's text by hash (once), so later runs can be compared against it (a rule
+    set built in code, with no text, is not kept: `dedup diff` then asks for --against)."""
     return SqlStep("remember rule set",
                    "INSERT INTO rule_sets SELECT ?, ?, ?, now()::TIMESTAMP "
-                   "WHERE NOT EXISTS (SELECT 1 FROM rule_sets WHERE rules_hash = ?)",
-                   (rules.hash, rules.name, rules.text, rules.hash))
+                   "WHERE ? <> '' AND NOT EXISTS (SELECT 1 FROM rule_sets WHERE rules_hash = ?)",
+                   (rules.hash, rules.name, rules.text, rules.text, rules.hash))
 
 
 def finish_run_sql(run_id: int, status: str, summary: dict) -> SqlStep:
@@ -92,6 +95,8 @@ def apply_in_transaction(runner: Runner, rules: RuleSet, run_id: int, *, today: 
             *stage_steps, insert = queue_proposals_sql(rules, run_id, merged_at)
             runner.run(stage_steps)
             counts["proposals_queued"] = runner.scalar(insert) or 0
+            # The records normalised afresh this run go into the store's cache for the next.
+            runner.run(refresh_cache_sql(NORMALISED))
             return counts["records_merged"]
 
         timer.run("plan", make_plan)

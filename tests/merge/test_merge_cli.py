@@ -91,7 +91,13 @@ def test_second_apply_merges_nothing_and_json_summary_has_the_counts(cli, small_
     assert summary["records_merged"] == 0 and summary["proposals_queued"] == 0
     after = store_fingerprint(small_store)
     changed = {t for t in before if before[t] != after[t]}
-    assert changed == {"runs"}          # only the second run's own record
+    # the run's own record, and the normalised cache of the survivors whose empty fields the first
+    # run's merges filled (their raw fields changed after that run normalised them)
+    assert changed == {"runs", "trader_normalised"}
+    third = apply(cli, small_store, "--json")
+    assert third.exit_code == 0 and json.loads(third.output)["records_merged"] == 0
+    changed = {t for t, digest in store_fingerprint(small_store).items() if after[t] != digest}
+    assert changed == {"runs"}          # only the third run's own record
 
 
 def test_review_band_and_held_clusters_are_queued_once(cli, tmp_path):

@@ -1,0 +1,286 @@
+"""`dedup diff`: two rule sets compared on one real store (which must not change): exactly the
+pairs between two thresholds, splits and joins checked against the runs' own clusters, the table,
+JSON and a self-contained HTML report, and the default --against (the last applied rule set)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+
+import duckdb
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from dedup.diff import CATEGORIES, PAIR_CHANGES, diff_rules
+from dedup.pipeline import CLUSTERS, run_pipeline
+from dedup.rules import RuleSet
+from dedup.rules.ruleset import default_rules_text
+from dedup.score import SCORED
+from dedup.store import Store
+from dedup.synth import generate, write_tables
+from dedup_cli import app
+from tests.conftest import TODAY, store_fingerprint
+
+
+def rules_text(merge: float = 11.0, review: float = 7.0) -> str:
+    text = default_rules_text()
+    assert "\nmerge = 11.0" in text and "\nreview = 7.0" in text
+    return text.replace("\nmerge = 11.0", f"\nmerge = {merge}", 1).replace(
+        "\nreview = 7.0", f"\nreview = {review}", 1)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """3,000 synthetic traders (with their truth file) and rule files differing in one threshold."""
+    folder = tmp_path_factory.mktemp("diff")
+    write_tables(generate(3000, seed=5), folder / "data", "parquet")
+    db = folder / "traders.duckdb"
+    result = CliRunner().invoke(app, ["import", "--db", str(db), "--dir", str(folder / "data")])
+    assert result.exit_code == 0, result.output
+    (folder / "default.toml").write_text(rules_text())
+    (folder / "merge13.toml").write_text(rules_text(merge=13.0))
+    (folder / "review9.toml").write_text(rules_text(review=9.0))
+    return db
+
+
+def files(db):
+    folder = db.parent
+    return {"default": folder / "default.toml", "merge13": folder / "merge13.toml",
+            "review9": folder / "review9.toml", "truth": folder / "data" / "truth.parquet"}
+
+
+def rule_set(db, name: str) -> RuleSet:
+    return RuleSet.from_toml(files(db)[name])
+
+
+@pytest.fixture(scope="module")
+def old_run(store):
+    """The default rules' scored pairs and clusters, from the pipeline itself."""
+    with Store(store, read_only=True) as s:
+        run_pipeline(s, RuleSet.default(), today=TODAY)
+        scored = pl.from_arrow(
+            s.con.sql(f"SELECT left_id, right_id, score, band FROM {SCORED}").to_arrow_table())
+        clusters = pl.from_arrow(s.con.sql(f"SELECT trader_id, cluster_id FROM {CLUSTERS}").to_arrow_table())
+    return scored, clusters
+
+
+def clusters_of(db, rules: RuleSet) -> pl.DataFrame:
+    with Store(db, read_only=True) as s:
+        run_pipeline(s, rules, today=TODAY)
+        return pl.from_arrow(s.con.sql(f"SELECT trader_id, cluster_id FROM {CLUSTERS}").to_arrow_table())
+
+
+def run_diff(db, new: RuleSet, old: RuleSet, **kwargs):
+    with Store(db, read_only=True) as s:
+        return diff_rules(s, new, old, today=TODAY, **kwargs)
+
+
+def pair_set(frame: pl.DataFrame) -> set[tuple[int, int]]:
+    return set(zip(frame["left_id"].to_list(), frame["right_id"].to_list()))
+
+
+def test_raising_the_merge_threshold_loses_exactly_the_pairs_between_the_thresholds(store, old_run):
+    scored, _ = old_run
+    between = pair_set(scored.filter((pl.col("band") == "merge") & (pl.col("score") >= 11)
+                                     & (pl.col("score") < 13)))
+    assert between, "the test data should have merge-band pairs scoring in [11, 13)"
+    diff = run_diff(store, rule_set(store, "merge13"), RuleSet.default())
+    lost = diff.pairs.filter(pl.col("change") == "merge_lost")
+    assert pair_set(lost) == between
+    assert diff.pairs.height == len(between)          # nothing gained, no review-band change
+    assert diff.counts["merge_lost"] == len(between)
+    assert {k: diff.counts[k] for k in ("merge_gained", "review_gained", "review_lost")} == dict.fromkeys(
+        ("merge_gained", "review_gained", "review_lost"), 0)
+    assert set(lost["old_band"]) == {"merge"} and set(lost["new_band"]) == {"review"}
+    assert (lost["old_score"] == lost["new_score"]).all()
+
+
+def test_lowering_it_back_gains_the_same_pairs_and_swaps_split_and_joined(store):
+    lowered = run_diff(store, RuleSet.default(), rule_set(store, "merge13"))
+    raised = run_diff(store, rule_set(store, "merge13"), RuleSet.default())
+    assert pair_set(lowered.pairs.filter(pl.col("change") == "merge_gained")) == pair_set(raised.pairs)
+    assert lowered.counts["merge_lost"] == 0
+    assert lowered.counts["clusters_joined"] == raised.counts["clusters_split"] > 0
+    assert lowered.counts["clusters_split"] == raised.counts["clusters_joined"] == 0
+    assert lowered.counts["together_gained"] == raised.counts["together_lost"] > 0
+
+
+def test_raising_the_review_threshold_loses_exactly_the_review_pairs_between(store, old_run):
+    scored, _ = old_run
+    between = pair_set(scored.filter((pl.col("band") == "review") & (pl.col("score") >= 7)
+                                     & (pl.col("score") < 9)))
+    assert between
+    diff = run_diff(store, rule_set(store, "review9"), RuleSet.default())
+    lost = diff.pairs.filter(pl.col("change") == "review_lost")
+    assert pair_set(lost) == between and diff.pairs.height == len(between)
+    assert set(lost["new_band"]) == {"none"}
+    # the merge band is untouched, so no cluster changes either
+    assert all(diff.counts[k] == 0 for k in CATEGORIES if k != "review_lost")
+
+
+def test_identical_rule_sets_give_an_empty_diff(store):
+    diff = run_diff(store, rule_set(store, "default"), RuleSet.default())
+    assert diff.empty and diff.pairs.height == 0 and diff.examples == {}
+    assert diff.runs["old"]["pairs_merge_band"] == diff.runs["new"]["pairs_merge_band"] > 0
+
+
+def test_split_clusters_really_split(store, old_run):
+    _, old_clusters = old_run
+    new_clusters = clusters_of(store, rule_set(store, "merge13"))
+    both = old_clusters.join(new_clusters, on="trader_id", suffix="_new")
+    split = (both.group_by("cluster_id").agg(pl.col("cluster_id_new").n_unique().alias("n"))
+             .filter(pl.col("n") > 1))
+    together = lambda col: int(both.group_by(col).len().select(  # noqa: E731
+        (pl.col("len") * (pl.col("len") - 1) // 2).sum()).item())
+    kept = int(both.group_by("cluster_id", "cluster_id_new").len().select(
+        (pl.col("len") * (pl.col("len") - 1) // 2).sum()).item())
+
+    diff = run_diff(store, rule_set(store, "merge13"), RuleSet.default(), examples=3)
+    assert diff.counts["clusters_split"] == split.height > 0
+    assert diff.counts["together_lost"] == together("cluster_id") - kept > 0
+    assert diff.counts["together_gained"] == together("cluster_id_new") - kept == 0
+    examples = diff.examples["clusters_split"]
+    assert examples["cluster"].n_unique() == 3
+    new_of = dict(new_clusters.iter_rows())
+    old_of = dict(old_clusters.iter_rows())
+    for cluster, members in examples.group_by("cluster"):
+        ids = members["trader_id"].to_list()
+        assert sorted(ids) == sorted(t for t, c in old_of.items() if c == cluster[0])  # all its records
+        assert len({new_of[t] for t in ids}) > 1
+        assert members["new_cluster"].to_list() == [new_of[t] for t in ids]
+    for row in diff.examples["together_lost"].iter_rows(named=True):
+        assert old_of[row["left_id"]] == old_of[row["right_id"]]
+        assert new_of[row["left_id"]] != new_of[row["right_id"]]
+        assert row["left_name"] and row["right_name"]
+
+
+def test_truth_metrics_and_decisions_as_labels(store, tmp_path):
+    db = tmp_path / "labelled.duckdb"
+    shutil.copyfile(store, db)
+    diff = run_diff(db, rule_set(store, "merge13"), RuleSet.default())
+    a, b = diff.pairs.filter(pl.col("change") == "merge_lost").row(0)[:2]
+    with duckdb.connect(str(db)) as con:   # an always-merge decision on a pair only the old rules merge
+        con.execute("INSERT INTO decisions (decision_id, trader_ids, kind, decided_by, decided_at) "
+                    "VALUES (1, ?, 'always_merge', 'test', now()::TIMESTAMP)", [[a, b]])
+    diff = run_diff(db, rule_set(store, "merge13"), RuleSet.default(), truth=files(store)["truth"])
+    m = diff.metrics
+    assert m["old"]["decisions"]["always_merge"] == {"pairs": 1, "would_merge": 1}
+    assert m["new"]["decisions"]["always_merge"] == {"pairs": 1, "would_merge": 0}
+    assert m["new"]["decisions"]["never_merge"] == {"pairs": 0, "would_merge": 0}
+    # a higher merge threshold only takes merges away: recall cannot go up
+    assert m["new"]["truth"]["recall"] < m["old"]["truth"]["recall"]
+    assert m["direction"]["recall"] == "down"
+    up = m["new"]["truth"]["precision"] > m["old"]["truth"]["precision"]
+    assert m["direction"]["precision"] == ("up" if up else "down" if m["new"]["truth"]["precision"]
+                                           < m["old"]["truth"]["precision"] else "same")
+
+
+# --- the command line --------------------------------------------------------------------------
+
+def cli_diff(db, *args):
+    return CliRunner().invoke(app, ["diff", "--db", str(db), "--today", TODAY.isoformat(), *args])
+
+
+def test_json_agrees_with_the_table(store):
+    rules = str(files(store)["merge13"])
+    table = cli_diff(store, "--rules", rules, "--against", str(files(store)["default"]), "-s")
+    assert table.exit_code == 0, table.output
+    as_json = cli_diff(store, "--rules", rules, "--against", str(files(store)["default"]), "--json",
+                       "-s", "--examples", "2")
+    assert as_json.exit_code == 0, as_json.output
+    report = json.loads(as_json.stdout)
+    shown = {m.group(1): int(m.group(2).replace(",", ""))
+             for m in re.finditer(r"^(\w+) +([\d,]+)  ", table.stdout, re.M)}
+    assert shown == report["counts"]
+    assert report["counts"]["merge_lost"] > 0 and report["counts"]["merge_gained"] == 0
+    assert len(report["examples"]["merge_lost"]) == 2
+    assert report["new"]["merge_threshold"] == 13.0 and report["old"]["hash"] == RuleSet.default().hash
+    assert "merge_lost (examples):" in table.stdout
+
+
+class Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += [(k, v or "") for k, v in attrs]
+
+
+def test_html_report_is_self_contained_with_an_svg_per_rule_set(store, tmp_path):
+    out = tmp_path / "diff.html"
+    result = cli_diff(store, "--rules", str(files(store)["merge13"]), "--html", str(out),
+                      "--truth", str(files(store)["truth"]), "-s")
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    parser = Refs()
+    parser.feed(page)
+    external = [(k, v) for k, v in parser.attrs
+                if re.match(r"\s*(https?:|//)", v, re.I) or (k in ("src", "href") and v)]
+    assert external == []
+    assert not {"script", "link", "img", "iframe", "object", "embed"} & set(parser.tags)
+    assert "url(" not in page and "@import" not in page
+    assert parser.tags.count("svg") == 2
+    assert "merge_lost" in page and "clusters_split" in page and "precision" in page
+
+
+def test_against_defaults_to_the_last_applied_rule_set(store, tmp_path):
+    db = tmp_path / "applied.duckdb"
+    shutil.copyfile(store, db)
+    rules = str(files(store)["merge13"])
+    none_yet = cli_diff(db, "--rules", rules, "--json", "-s")
+    assert none_yet.exit_code == 0, none_yet.output
+    assert "packaged default" in none_yet.stderr
+    assert json.loads(none_yet.stdout)["old"]["hash"] == RuleSet.default().hash
+
+    applied = CliRunner().invoke(app, ["run", "--apply", "--db", str(db), "--rules", rules,
+                                       "--today", TODAY.isoformat(), "-s", "--json"])
+    assert applied.exit_code == 0, applied.output
+    same = cli_diff(db, "--rules", rules, "--json", "-s")
+    assert same.exit_code == 0, same.output
+    report = json.loads(same.stdout)
+    assert report["old"]["hash"] == report["new"]["hash"] == rule_set(store, "merge13").hash
+    assert not any(report["counts"].values())
+    assert "of the apply run" in same.stderr
+    table = cli_diff(db, "--rules", rules, "-s")
+    assert "No changes" in table.stdout
+
+    with duckdb.connect(str(db)) as con:   # a store from before rule_sets kept the text
+        con.execute("DELETE FROM rule_sets")
+    lost = cli_diff(db, "--rules", rules)
+    assert lost.exit_code == 1 and "--against" in lost.output and lost.output.count("\n") == 1
+
+
+def test_diff_changes_nothing_in_the_store(store, tmp_path):
+    before = store_fingerprint(store)
+    mtime = store.stat().st_mtime_ns
+    result = cli_diff(store, "--rules", str(files(store)["review9"]), "--truth",
+                      str(files(store)["truth"]), "--html", str(tmp_path / "r.html"), "-s")
+    assert result.exit_code == 0, result.output
+    assert store_fingerprint(store) == before
+    assert store.stat().st_mtime_ns == mtime
+
+
+def test_bad_input_is_a_one_line_error(store, tmp_path):
+    missing = cli_diff(store, "--rules", str(tmp_path / "nope.toml"))
+    assert missing.exit_code == 1 and missing.output.count("\n") == 1
+    assert "cannot read rule file" in missing.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = \n")
+    for args in (["--rules", str(bad)], ["--rules", str(files(store)["default"]), "--against", str(bad)]):
+        result = cli_diff(store, *args)
+        assert result.exit_code == 1 and result.output.count("\n") == 1 and "not valid TOML" in result.output
+    no_store = cli_diff(tmp_path / "none.duckdb", "--rules", str(files(store)["default"]))
+    assert no_store.exit_code == 1 and "no store at" in no_store.output
+
+
+def test_help_explains_the_sections():
+    result = CliRunner().invoke(app, ["diff", "--help"])
+    assert result.exit_code == 0
+    for change in PAIR_CHANGES + ("clusters_split", "clusters_joined"):
+        assert change in result.output

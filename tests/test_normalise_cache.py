@@ -1,0 +1,52 @@
+"""The store's cache of normalised fields: written by apply runs, used only while exact."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dedup.merge.runs import apply_run
+from dedup.normalise.cache import CACHE, VERSION
+from dedup.pipeline import NORMALISED, normalise_stage
+from dedup.rules import RuleSet
+from dedup.sql import SqlStep
+from dedup.store import Store
+from dedup_cli import app
+from tests.conftest import DATA
+
+
+def normalised(db, *, use_cache: bool = True) -> pl.DataFrame:
+    with Store(db, read_only=True) as store:
+        normalise_stage(store.runner, use_cache=use_cache)
+        return store.runner.frame(SqlStep("rows", f"SELECT * FROM {NORMALISED} ORDER BY trader_id"))
+
+
+def test_cached_rows_equal_fresh_ones_and_only_active_traders_are_kept(small_store):
+    assert normalised(small_store)["from_cache"].sum() == 0      # nothing cached before an apply
+    with Store(small_store) as store:
+        summary = apply_run(store, RuleSet.default())
+        cached_ids = {r[0] for r in store.con.execute(f"SELECT trader_id FROM {CACHE}").fetchall()}
+        active = {r[0] for r in store.con.execute(
+            "SELECT trader_id FROM traders WHERE status = 'active'").fetchall()}
+    assert summary["records_merged"] > 0
+    # merged records' rows are dropped; survivors whose fields a merge filled are re-cached later
+    assert cached_ids <= active and len(cached_ids) >= len(active) - summary["clusters_merged"]
+    with_cache, fresh = normalised(small_store), normalised(small_store, use_cache=False)
+    assert with_cache["from_cache"].sum() == len(cached_ids) and fresh["from_cache"].sum() == 0
+    assert with_cache.drop("from_cache").equals(fresh.drop("from_cache"))
+
+
+def test_a_changed_record_or_normaliser_is_not_read_from_the_cache(cli, small_store, tmp_path):
+    with Store(small_store) as store:
+        apply_run(store, RuleSet.default())
+    rows = normalised(small_store)
+    trader = rows.filter(pl.col("from_cache"))["trader_id"][0]
+    edited = pl.read_csv(DATA / "traders_small.csv", infer_schema_length=0).filter(
+        pl.col("trader_id") == str(trader)).with_columns(name=pl.lit("Zebra Crossing Haulage Ltd"))
+    edited.write_csv(tmp_path / "edit.csv")
+    assert cli.invoke(app, ["import", "--db", str(small_store), "--traders", str(tmp_path / "edit.csv")]).exit_code == 0
+    after = normalised(small_store).filter(pl.col("trader_id") == trader)
+    assert after["from_cache"].to_list() == [False] and after["name_norm"].to_list() == ["zebra crossing haulage"]
+    # rows made by another version of the normaliser are never used
+    with Store(small_store) as store:
+        store.con.execute(f"UPDATE {CACHE} SET normaliser = 'older'").fetchall()
+    assert VERSION != "older" and normalised(small_store)["from_cache"].sum() == 0
