@@ -77,6 +77,7 @@ class StageTimer:
 
 ACTIVE = "__dedup__active"
 FRESH = "__dedup__normalised_fresh"
+FRESH_RAW = "__dedup__normalised_fresh_raw"
 
 
 def normalise_stage(runner: Runner, since: dt.datetime | None = None, *, use_cache: bool = True) -> int:
@@ -97,8 +98,12 @@ def normalise_stage(runner: Runner, since: dt.datetime | None = None, *, use_cac
         WHERE t.status = 'active'""", {"since": since}))
     # Without the cache: a version no row carries, so every record is normalised afresh.
     runner.run(cached_rows_sql(ACTIVE, NORMALISED, CACHE_VERSION if use_cache else ""))
-    traders = runner.frame(SqlStep("traders to normalise", f"""
+    # The raw fields of the records normalised afresh stay (FRESH_RAW) for the cache: an apply
+    # may fill a survivor's fields afterwards, and the cache must pair values with their source.
+    runner.run(SqlStep("traders to normalise", f"""
+        CREATE OR REPLACE TEMP TABLE {FRESH_RAW} AS
         SELECT * FROM {ACTIVE} a ANTI JOIN {NORMALISED} n USING (trader_id)"""))
+    traders = runner.frame(SqlStep("traders to normalise", f"SELECT * FROM {FRESH_RAW}"))
     fresh = normalise_traders(traders).with_columns(traders["whitelisted"], traders["in_increment"],
                                                     from_cache=pl.lit(False))
     runner.register(FRESH, fresh)

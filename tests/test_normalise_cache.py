@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from dedup.merge.runs import apply_run
@@ -50,3 +52,23 @@ def test_a_changed_record_or_normaliser_is_not_read_from_the_cache(cli, small_st
     with Store(small_store) as store:
         store.con.execute(f"UPDATE {CACHE} SET normaliser = 'older'").fetchall()
     assert VERSION != "older" and normalised(small_store)["from_cache"].sum() == 0
+
+
+def test_a_survivor_filled_by_a_merge_is_not_served_stale(tmp_path):
+    """The merge fills the survivor's missing phone after the run normalised it: the cache row
+    must pair the old raw fields with the old values, so the next run normalises it again."""
+    from tests.merge.merge_helpers import build, trader
+
+    db = build(tmp_path / "fill.duckdb", traders=[
+        trader(1, "Acme Widgets Ltd", created_at=dt.datetime(2010, 1, 1)),            # survivor: oldest
+        trader(2, "Acme Widgets", phone="01872 555123", website="acme-widgets.co.uk"),
+        trader(3, "Zenith Plumbing", address="9 Quay Street, Falmouth", postcode="TR11 3HH")])
+    with Store(db) as store:
+        summary = apply_run(store, RuleSet.default(), today=dt.date(2026, 11, 1))
+        (phone,) = store.con.execute("SELECT phone FROM traders WHERE trader_id = 1").fetchone()
+    assert summary["records_merged"] == 1 and summary["fields_filled"] >= 1 and phone == "01872 555123"
+    rows = normalised(db)
+    survivor = rows.filter(pl.col("trader_id") == 1)
+    assert survivor["from_cache"].to_list() == [False] and survivor["phone"].to_list() == ["01872555123"]
+    assert rows.filter(pl.col("trader_id") == 3)["from_cache"].to_list() == [True]
+    assert rows.drop("from_cache").equals(normalised(db, use_cache=False).drop("from_cache"))

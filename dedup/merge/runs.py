@@ -24,7 +24,7 @@ from dedup.merge.apply import apply_merge, sweep_stragglers
 from dedup.merge.plan import GROUPS, MergePlan, merge_plan, pipeline_groups_sql
 from dedup.merge.proposals import queue_proposals_sql
 from dedup.normalise.cache import refresh_cache_sql
-from dedup.pipeline import StageHook, StageTimer, run_pipeline
+from dedup.pipeline import FRESH_RAW, StageHook, StageTimer, run_pipeline
 from dedup.rules.ruleset import RuleSet
 from dedup.score import SCORED
 from dedup.sql import Runner, SqlStep
@@ -96,7 +96,7 @@ def apply_in_transaction(runner: Runner, rules: RuleSet, run_id: int, *, today: 
             runner.run(stage_steps)
             counts["proposals_queued"] = runner.scalar(insert) or 0
             # The records normalised afresh this run go into the store's cache for the next.
-            runner.run(refresh_cache_sql(NORMALISED))
+            runner.run(refresh_cache_sql(NORMALISED, FRESH_RAW))
             return counts["records_merged"]
 
         timer.run("plan", make_plan)

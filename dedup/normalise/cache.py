@@ -66,24 +66,26 @@ def cached_rows_sql(active: str, output: str, version: str = VERSION) -> SqlStep
                    {"version": version})
 
 
-def refresh_cache_sql(normalised: str, version: str = VERSION) -> list[SqlStep]:
-    """Write the rows `normalised` did not take from the cache (of traders still active), and drop
+def refresh_cache_sql(normalised: str, fresh_raw: str, version: str = VERSION) -> list[SqlStep]:
+    """Write the rows `normalised` did not take from the cache, with the raw fields they were
+    computed from (`fresh_raw`: trader_id and the raw fields), for traders still active; drop
     the rows of traders no longer active (merged records). Call inside the apply run's
-    transaction, after its merges."""
+    transaction, after its merges: a survivor whose fields a merge filled gets a row for its
+    old fields, which the next run sees no longer match."""
     fields = ", ".join(quote_ident(f) for f in NORMALISED_FIELDS)
     raw_names = ", ".join(quote_ident("raw_" + f) for f in RAW_FIELDS)
-    raw_values = ", ".join(f"t.{quote_ident(f)}" for f in RAW_FIELDS)
+    raw_values = ", ".join(f"f.{quote_ident(f)}" for f in RAW_FIELDS)
     n_fields = ", ".join(f"n.{quote_ident(f)}" for f in NORMALISED_FIELDS)
     return [
         SqlStep("cache: drop rows of inactive traders",
                 f"DELETE FROM {CACHE} WHERE trader_id NOT IN "
                 f"(SELECT trader_id FROM traders WHERE status = 'active')"),
         SqlStep("cache: drop rows being rewritten",
-                f"DELETE FROM {CACHE} WHERE trader_id IN "
-                f"(SELECT trader_id FROM {quote_ident(normalised)} WHERE NOT from_cache)"),
+                f"DELETE FROM {CACHE} WHERE trader_id IN (SELECT trader_id FROM {quote_ident(fresh_raw)})"),
         SqlStep("cache: write new rows", f"""
             INSERT INTO {CACHE} (trader_id, normaliser, {raw_names}, {fields})
             SELECT n.trader_id, $version, {raw_values}, {n_fields}
-            FROM {quote_ident(normalised)} n JOIN traders t USING (trader_id)
-            WHERE NOT n.from_cache AND t.status = 'active'""", {"version": version}),
+            FROM {quote_ident(normalised)} n JOIN {quote_ident(fresh_raw)} f USING (trader_id)
+            JOIN traders t USING (trader_id)
+            WHERE t.status = 'active'""", {"version": version}),
     ]
