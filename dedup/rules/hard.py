@@ -24,6 +24,12 @@ HARD_RULE_CONDITIONS = {
         "AND postcode_district_l <> postcode_district_r",
         "both postcodes are valid and lie in different districts (chain branches)",
     ),
+    "name_only": (
+        "NOT coalesce(postcode_l = postcode_r OR address_street_l = address_street_r "
+        "OR phone_l = phone_r OR website_domain_l = website_domain_r, FALSE)",
+        "nothing but the name corroborates the pair: no full postcode, street, phone or website "
+        "in common (a similar postcode, the same district or town does not count)",
+    ),
     "both_whitelisted": (
         "whitelisted_l AND whitelisted_r",
         "both records are whitelisted: each is canonical",

@@ -71,11 +71,23 @@ HARD_CASES = [
     ("different_postcode_district", {"postcode_district_l": "LS1", "postcode_district_r": "LS1"}, False),
     ("both_whitelisted", {"whitelisted_l": True, "whitelisted_r": True}, True),
     ("both_whitelisted", {"whitelisted_l": True, "whitelisted_r": False}, False),
+    # name_only: nothing but the name in common (a near postcode, district or town is not enough)
+    ("name_only", {}, True),
+    ("name_only", {"postcode_l": "TR1 1AA", "postcode_r": "TR1 1AB"}, True),
+    ("name_only", {"postcode_l": "TR1 1AA", "postcode_r": "TR1 1AA"}, False),
+    ("name_only", {"address_street_l": "high street", "address_street_r": "high street"}, False),
+    ("name_only", {"phone_l": "01872555123", "phone_r": "01872555123"}, False),
+    ("name_only", {"phone_l": "01872555123", "phone_r": "01872555999"}, True),
+    ("name_only", {"website_domain_l": "acme.co.uk", "website_domain_r": "acme.co.uk"}, False),
 ]
+NAME_ONLY_COLUMNS = [f"{c}_{side}" for c in ("postcode", "address_street", "phone", "website_domain")
+                     for side in "lr"]
 
 
 @pytest.mark.parametrize("name,values,expected", HARD_CASES)
 def test_hard_rule_condition_on_literal_rows(name, values, expected):
+    if name == "name_only":   # every column it reads, NULL unless given
+        values = {c: values.get(c) for c in NAME_ONLY_COLUMNS}
     assert holds(HardRule(name, "never_match").condition_sql(), **values) is expected
 
 
