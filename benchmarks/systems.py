@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dedup.evaluate import cluster_metrics, load_truth_sql
+from dedup.evaluate import cluster_metrics, hard_negative_merges, load_truth_sql
 from dedup.pipeline import CLUSTERS, normalise_stage, run_pipeline
 from dedup.rules import RuleSet
 from dedup.sql import SqlStep
@@ -45,7 +45,7 @@ def run_dedup(db: Path, truth: Path, rules: Path | None) -> dict:
         result = run_pipeline(store, rule_set)
         wall = time.perf_counter() - started
         store.runner.run(load_truth_sql(truth))
-        metrics = cluster_metrics(store.runner)
+        metrics = {**cluster_metrics(store.runner), **(hard_negative_merges(store.runner) or {})}
     return {"system": "trader-dedup", "wall_s": wall,
             "stages": {s.stage: s.seconds for s in result.stages},
             "candidate_pairs": result.summary["candidate_pairs"], **metrics}
@@ -129,7 +129,7 @@ def run_splink(db: Path, truth: Path) -> dict:
         store.runner.run(SqlStep("clusters", f"CREATE TEMP TABLE {CLUSTERS} AS SELECT trader_id::BIGINT AS trader_id, "
                                              f"cluster_id::VARCHAR AS cluster_id FROM splink_clusters"))
         store.runner.run(load_truth_sql(truth))
-        metrics = cluster_metrics(store.runner)
+        metrics = {**cluster_metrics(store.runner), **(hard_negative_merges(store.runner) or {})}
     return {"system": "splink", "wall_s": wall, "stages": stages,
             "candidate_pairs": int(pairs), "pairs_note": "pairs with match probability >= 0.5",
             **metrics}

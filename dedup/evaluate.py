@@ -24,8 +24,11 @@ def load_truth_sql(path: Path) -> SqlStep:
         raise DedupError(f"--truth {path}: use a .csv or .parquet file")
     if not path.is_file():
         raise DedupError(f"--truth {path}: no such file")
+    # Extra columns (`dedup synth` adds kind, group_kind, group_id) are kept for
+    # `hard_negative_merges`.
     return SqlStep("load truth", f"CREATE OR REPLACE TEMP TABLE {TRUTH} AS "
-                                 f"SELECT trader_id::BIGINT AS trader_id, entity_id::BIGINT AS entity_id "
+                                 f"SELECT * REPLACE (trader_id::BIGINT AS trader_id, "
+                                 f"entity_id::BIGINT AS entity_id) "
                                  f"FROM {reader}(?)", (str(path),))
 
 
@@ -69,3 +72,23 @@ def threshold_metrics(runner: Runner, thresholds=DEFAULT_THRESHOLDS) -> list[dic
         LEFT JOIN s ON s.score >= t.threshold AND s.eligible
         GROUP BY t.threshold ORDER BY t.threshold""", (list(thresholds),)))
     return [{"threshold": t, **_metrics(int(tp), int(pred), int(actual))} for t, tp, pred in rows]
+
+
+def hard_negative_merges(runner: Runner) -> dict | None:
+    """The merges precision-first forbids, from a `dedup synth` truth file: clusters that would
+    merge branches of a chain (two different entities of kind 'chain'), and clusters that would
+    merge different traders of one building (two entities of one 'unit' group). None when the
+    truth file does not say (no kind / group columns)."""
+    columns = {r[0] for r in runner.fetchall(SqlStep("truth columns", f"DESCRIBE {TRUTH}"))}
+    if not {"kind", "group_kind", "group_id"} <= columns:
+        return None
+    chains, units = runner.fetchone(SqlStep("hard-negative merges", f"""
+        WITH c AS (SELECT c.cluster_id, t.entity_id, t.kind, t.group_kind, t.group_id
+                   FROM {CLUSTERS} c JOIN {TRUTH} t USING (trader_id))
+        SELECT (SELECT count(*) FROM (SELECT cluster_id FROM c WHERE kind = 'chain'
+                                      GROUP BY cluster_id HAVING count(DISTINCT entity_id) > 1)),
+               (SELECT count(*) FROM (SELECT cluster_id FROM c WHERE group_kind = 'unit'
+                                      GROUP BY cluster_id, group_id
+                                      HAVING count(DISTINCT entity_id) > 1))"""))
+    return {"clusters_merging_chain_branches": int(chains),
+            "clusters_merging_units_of_one_building": int(units)}

@@ -21,8 +21,8 @@ from dedup.normalise.cache import VERSION as CACHE_VERSION
 from dedup.normalise.cache import cached_rows_sql
 from dedup.review import add_decided_pairs, apply_decisions, hold_decided_clusters
 from dedup.rules.ruleset import RuleSet
-from dedup.score import SCORED, band_counts_sql, score_pairs_sql
-from dedup.sql import Runner, SqlStep
+from dedup.score import SCORED, band_counts_sql, hard_column, score_pairs_sql
+from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.store import Store
 
 MEMBERS = "__dedup__members"
@@ -117,7 +117,8 @@ def cluster_stage(runner: Runner, rules: RuleSet, today: dt.date) -> int:
     """Components of merge-band pairs, survivors, and the guards that hold clusters back.
 
     A component is held (not merged automatically) when it is larger than the rule set's
-    `max_cluster_size` or holds more than one whitelisted trader.
+    `max_cluster_size`, holds more than one whitelisted trader, or holds two records a
+    hard rule of `clustering.keep_apart` keeps apart (`hold_kept_apart_sql`).
     """
     edges = runner.frame(SqlStep("merge edges",
                                  f"SELECT left_id, right_id FROM {SCORED} WHERE band = 'merge'"))
@@ -136,7 +137,26 @@ def cluster_stage(runner: Runner, rules: RuleSet, today: dt.date) -> int:
                s.component, h.size, coalesce(h.held, FALSE) AS held, NULL::VARCHAR AS hold_reason
         FROM {NORMALISED} n LEFT JOIN {SURVIVORS} s USING (trader_id)
         LEFT JOIN held h USING (component)""", (rules.max_cluster_size,)))
+    if rules.keep_apart:
+        runner.run(hold_kept_apart_sql(rules.keep_apart))
     return len(nodes)
+
+
+def hold_kept_apart_sql(rule_names: tuple[str, ...]) -> SqlStep:
+    """Hold back every cluster holding two records that one of the hard rules `rule_names` (the
+    rule set's `clustering.keep_apart`) keeps apart, such as two units of one building: each
+    merge-band pair is fine on its own, but a record with little on it (no address, say) can
+    link both sides, and merging the cluster would merge them too. Only scored pairs are
+    checked (records never paired are not compared)."""
+    fired = " OR ".join(f"s.{quote_ident(hard_column(name))}" for name in rule_names)
+    return SqlStep("hold clusters joining records kept apart", f"""
+        UPDATE {CLUSTERS} SET held = TRUE, cluster_id = trader_id,
+               hold_reason = 'two of its records are different traders by a hard rule'
+        WHERE component IN (
+            SELECT l.component FROM {SCORED} s
+            JOIN {CLUSTERS} l ON l.trader_id = s.left_id
+            JOIN {CLUSTERS} r ON r.trader_id = s.right_id
+            WHERE ({fired}) AND l.component = r.component AND NOT l.held)""")
 
 
 def summarise(runner: Runner, since: dt.datetime | None = None) -> dict:

@@ -130,9 +130,11 @@ def evaluate(
     """Dry-run the pipeline and measure it against ground truth.
 
     Prints pairwise precision, recall and F1 of the clusters that would merge, then of the scored
-    pairs at a range of score thresholds. Nothing in the store changes.
+    pairs at a range of score thresholds. With a `dedup synth` truth file (it has kind and group
+    columns) it also counts the clusters that would merge a chain's branches or different units
+    of one building, which should be none. Nothing in the store changes.
     """
-    from dedup.evaluate import cluster_metrics, load_truth_sql, threshold_metrics
+    from dedup.evaluate import cluster_metrics, hard_negative_merges, load_truth_sql, threshold_metrics
     from dedup.pipeline import run_pipeline
     from dedup.rules import RuleSet
     from dedup.store import Store, resolve_db_path
@@ -143,6 +145,7 @@ def evaluate(
         run_pipeline(store, rule_set, on_stage=StageProgress(show_progress(silent)))
         report = {"rules": {"name": rule_set.name, "hash": rule_set.hash},
                   "merge_band": cluster_metrics(store.runner),
+                  "hard_negatives": hard_negative_merges(store.runner),
                   "thresholds": threshold_metrics(store.runner)}
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -151,6 +154,10 @@ def evaluate(
     typer.echo(f"merge band (clusters): precision {m['precision']:.4f}  recall {m['recall']:.4f}  "
                f"F1 {m['f1']:.4f}  ({m['true_positives']:,} of {m['predicted_pairs']:,} predicted "
                f"pairs true; {m['true_pairs']:,} true pairs)")
+    if report["hard_negatives"] is not None:
+        h = report["hard_negatives"]
+        typer.echo(f"clusters merging chain branches: {h['clusters_merging_chain_branches']:,}; "
+                   f"merging units of one building: {h['clusters_merging_units_of_one_building']:,}")
     typer.echo(f"{'score >=':>10}{'precision':>11}{'recall':>9}{'F1':>9}{'pairs':>12}")
     for row in report["thresholds"]:
         typer.echo(f"{row['threshold']:>10.1f}{row['precision']:>11.4f}{row['recall']:>9.4f}"

@@ -58,7 +58,8 @@ EXPECTED_SCHEMAS = {
         "added_by": pl.String,
         "added_at": pl.Datetime("us"),
     },
-    "truth": {"trader_id": pl.Int64, "entity_id": pl.Int64},
+    "truth": {"trader_id": pl.Int64, "entity_id": pl.Int64, "kind": pl.String, "group_kind": pl.String,
+              "group_id": pl.Int64},
 }
 
 UK_POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}$"

@@ -30,6 +30,16 @@ HARD_RULE_CONDITIONS = {
         "nothing but the name corroborates the pair: no full postcode, street, phone or website "
         "in common (a similar postcode, the same district or town does not count)",
     ),
+    "different_street": (
+        "address_street_l IS NOT NULL AND address_street_r IS NOT NULL "
+        "AND jaro_winkler_similarity(address_street_l, address_street_r) < 0.9",
+        "both addresses name a street, and they differ by more than a typo (a chain's branches)",
+    ),
+    "different_postcode": (
+        "postcode_sector_l IS NOT NULL AND postcode_sector_r IS NOT NULL AND postcode_l <> postcode_r "
+        "AND jaro_winkler_similarity(postcode_l, postcode_r) < 0.9",
+        "both postcodes are valid, and they differ by more than a typo (a chain's branches)",
+    ),
     "both_whitelisted": (
         "whitelisted_l AND whitelisted_r",
         "both records are whitelisted: each is canonical",

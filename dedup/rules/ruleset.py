@@ -36,6 +36,8 @@ class RuleSet:
         comparisons: field comparisons; a pair's score is the sum of its levels' weights.
         hard_rules: named overrides (never_match, review_only).
         max_cluster_size: clusters larger than this are never merged automatically.
+        keep_apart: hard rules (by name) whose two records must never end in one cluster: a
+            cluster holding such a pair is held for review (`clustering.keep_apart`).
         description: free text.
         merge: survivor order and field survivorship for merges (the optional `[merge]` table).
         text: the TOML the rule set was read from (stored with each apply run, so `dedup diff`
@@ -52,6 +54,7 @@ class RuleSet:
     max_cluster_size: int
     description: str = ""
     merge: MergeConfig = MergeConfig()
+    keep_apart: tuple[str, ...] = ()
     text: str = field(default="", compare=False, repr=False)
 
     @property
@@ -117,6 +120,13 @@ class RuleSet:
                 for i, h in enumerate(data.get("hard_rules", []))]
         clustering = loader.table(data, "clustering")
         max_cluster = loader.get(clustering, "max_cluster_size", int, "clustering.max_cluster_size")
+        keep_apart = (clustering or {}).get("keep_apart", [])
+        if not isinstance(keep_apart, list) or not all(isinstance(k, str) for k in keep_apart):
+            problems.append("clustering.keep_apart: expected a list of hard rule names")
+            keep_apart = []
+        hard_names = {h.name for h in hard if h}
+        problems += [f"clustering.keep_apart: {k!r} is not a hard rule of this rule set"
+                     for k in keep_apart if k not in hard_names]
         merge_table = data.get("merge", {})
         if not isinstance(merge_table, dict):
             problems.append("merge: expected a table [merge]")
@@ -130,7 +140,8 @@ class RuleSet:
         return cls(name=name, merge_threshold=float(merge), review_threshold=float(review),
                    blocking=tuple(rules), max_block_size=max_block, comparisons=tuple(comparisons),
                    hard_rules=tuple(hard), max_cluster_size=max_cluster,
-                   description=data.get("description", ""), merge=merge_config, text=text)
+                   description=data.get("description", ""), merge=merge_config,
+                   keep_apart=tuple(keep_apart), text=text)
 
 
 def default_rules_text() -> str:

@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from dedup.synth.children import build_cases, build_certificates, build_tracks, build_whitelist
-from dedup.synth.common import DAY_US
+from dedup.synth.common import DAY_US, NEIGHBOUR_GROUP, NO_GROUP, UNIT_GROUP
 from dedup.synth.corrupt import render_records
 from dedup.synth.entities import ENTITY_CHUNK, describe_entities, plan_entities
 from dedup.synth.records import assign_trader_ids, build_records
@@ -37,7 +37,7 @@ TABLES = ("traders", "cases", "tracks", "certificates", "whitelist", "truth")
 _FORMATS = ("parquet", "csv")
 _TRADER_COLUMNS = ("trader_id", "name", "address", "postcode", "phone", "website", "created_at", "created_by")
 # Entity facts the child tables are drawn from.
-_ENTITY_FACTS = ("entity_id", "is_original", "kind", "size", "ts_id", "goods_code")
+_ENTITY_FACTS = ("entity_id", "is_original", "kind", "size", "ts_id", "goods_code", "group", "group_leader")
 
 
 def generate(
@@ -73,8 +73,19 @@ def generate(
         "tracks": build_tracks(rng, records, as_of_us),
         "certificates": build_certificates(rng, records, as_of_us),
         "whitelist": build_whitelist(rng, records, as_of_us),
-        "truth": records.select("trader_id", "entity_id"),
+        "truth": _truth(records),
     }
+
+
+def _truth(records: pl.DataFrame) -> pl.DataFrame:
+    """trader_id -> entity_id, with what makes an entity a hard negative: its `kind` (chain
+    branches are entities of kind 'chain') and, for units in one building ('unit') and similar
+    businesses side by side ('neighbour'), `group_kind` and `group_id` (shared by the group)."""
+    group_kind = pl.col("group").replace_strict({UNIT_GROUP: "unit", NEIGHBOUR_GROUP: "neighbour"},
+                                                default=None, return_dtype=pl.String)
+    return records.select(
+        "trader_id", "entity_id", "kind", group_kind=group_kind,
+        group_id=pl.when(pl.col("group") != NO_GROUP).then(pl.col("group_leader")))
 
 
 def _typed_records(rng: np.random.Generator, n_records: int, as_of_us: int) -> pl.DataFrame:

@@ -28,6 +28,7 @@ _ENTITY_COLUMNS = (
     "entity_id", "kind", "size", "ts_id", "goods_code", "the", "head", "tail", "legal", "owner",
     "domain", "unit", "building", "house", "street_name", "street_type", "street_abbr", "locality",
     "town", "county", "postcode", "phone", "phone_area_len", "phone_alt", "phone_alt_area_len",
+    "group", "group_leader",
 )  # fmt: skip
 
 

@@ -71,6 +71,15 @@ HARD_CASES = [
     ("different_postcode_district", {"postcode_district_l": "LS1", "postcode_district_r": "LS1"}, False),
     ("both_whitelisted", {"whitelisted_l": True, "whitelisted_r": True}, True),
     ("both_whitelisted", {"whitelisted_l": True, "whitelisted_r": False}, False),
+    ("different_postcode", {"postcode_l": "SA1 8NE", "postcode_r": "SA1 4FX",
+                            "postcode_sector_l": "SA1 8", "postcode_sector_r": "SA1 4"}, True),
+    ("different_postcode", {"postcode_l": "SA1 4FX", "postcode_r": "SA1 4FZ",     # a typo
+                            "postcode_sector_l": "SA1 4", "postcode_sector_r": "SA1 4"}, False),
+    ("different_postcode", {"postcode_l": "SA1 4FX", "postcode_r": "SA14FQ",      # one invalid
+                            "postcode_sector_l": "SA1 4", "postcode_sector_r": None}, False),
+    ("different_street", {"address_street_l": "school rd", "address_street_r": "grange rd"}, True),
+    ("different_street", {"address_street_l": "school rd", "address_street_r": "schol rd"}, False),
+    ("different_street", {"address_street_l": "school rd", "address_street_r": None}, False),
     # name_only: nothing but the name in common (a near postcode, district or town is not enough)
     ("name_only", {}, True),
     ("name_only", {"postcode_l": "TR1 1AA", "postcode_r": "TR1 1AB"}, True),

@@ -52,3 +52,13 @@ def test_broken_files_are_clear_errors(text, message):
 def test_missing_rule_file_is_a_clear_error(tmp_path):
     with pytest.raises(DedupError, match="cannot read rule file"):
         RuleSet.from_toml(tmp_path / "none.toml")
+
+
+def test_keep_apart_names_hard_rules_of_the_set():
+    from dedup.errors import DedupError
+    from dedup.rules.ruleset import default_rules_text
+
+    assert RuleSet.default().keep_apart == ("different_unit",)
+    bad = default_rules_text().replace('keep_apart = ["different_unit"]', 'keep_apart = ["same_colour"]')
+    with pytest.raises(DedupError, match="clustering.keep_apart: 'same_colour' is not a hard rule"):
+        RuleSet.from_toml_text(bad)
