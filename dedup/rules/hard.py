@@ -36,9 +36,10 @@ HARD_RULE_CONDITIONS = {
         "both addresses name a street, and they differ by more than a typo (a chain's branches)",
     ),
     "different_postcode": (
-        "postcode_sector_l IS NOT NULL AND postcode_sector_r IS NOT NULL AND postcode_l <> postcode_r "
-        "AND jaro_winkler_similarity(postcode_l, postcode_r) < 0.9",
-        "both postcodes are valid, and they differ by more than a typo (a chain's branches)",
+        "postcode_sector_l IS NOT NULL AND postcode_sector_r IS NOT NULL "
+        "AND damerau_levenshtein(postcode_l, postcode_r) > 1",
+        "both postcodes are valid, and they differ by more than one typed character (a move, or a "
+        "chain's branches)",
     ),
     "both_whitelisted": (
         "whitelisted_l AND whitelisted_r",

@@ -77,6 +77,10 @@ HARD_CASES = [
                             "postcode_sector_l": "SA1 4", "postcode_sector_r": "SA1 4"}, False),
     ("different_postcode", {"postcode_l": "SA1 4FX", "postcode_r": "SA14FQ",      # one invalid
                             "postcode_sector_l": "SA1 4", "postcode_sector_r": None}, False),
+    ("different_postcode", {"postcode_l": "EH3 1AF", "postcode_r": "EH3 1BA",     # JW 0.9, 2 edits
+                            "postcode_sector_l": "EH3 1", "postcode_sector_r": "EH3 1"}, True),
+    ("different_postcode", {"postcode_l": "EH3 1AF", "postcode_r": "EH3 1FA",     # transposed
+                            "postcode_sector_l": "EH3 1", "postcode_sector_r": "EH3 1"}, False),
     ("different_street", {"address_street_l": "school rd", "address_street_r": "grange rd"}, True),
     ("different_street", {"address_street_l": "school rd", "address_street_r": "schol rd"}, False),
     ("different_street", {"address_street_l": "school rd", "address_street_r": None}, False),
