@@ -35,6 +35,16 @@ SPLINK_THRESHOLD = 0.99
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM belongs to the process's own address space;
+    getrusage's ru_maxrss is not used because Linux carries it across exec, so a child of a
+    large benchmark process would report its parent's peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dedup.blocking.pairs import NORMALISED, PAIRS
 from dedup.columns import NORMALISED_COLUMNS
-from dedup.rules.levels import tf_column
+from dedup.rules.levels import tf_column, tokens_column
 from dedup.rules.ruleset import RuleSet
 from dedup.sql import SqlStep, quote_ident
 
@@ -41,18 +41,28 @@ def term_frequencies_sql(column: str) -> SqlStep:
                    f"FROM {NORMALISED} WHERE {col} IS NOT NULL GROUP BY {col})")
 
 
-def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = ()) -> str:
-    """The pairs with both records' normalised values as `<column>_l` / `<column>_r`, and for
-    each of `tf_columns` the term-frequency adjustment of the left value as `tf_<column>_l`."""
+def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = (),
+                    token_columns: tuple[str, ...] = ()) -> str:
+    """The pairs with both records' normalised values as `<column>_l` / `<column>_r`, for each of
+    `tf_columns` the term-frequency adjustment of the left value as `tf_<column>_l`, and for
+    each of `token_columns` both records' distinct words as `tokens_<column>_l` / `_r` (split
+    once per record, not once per pair)."""
+    tokens = [tokens_column(c) for c in token_columns]
+    columns = (*PAIR_COLUMNS, *tokens)
     sides = ", ".join(f"{side}.{quote_ident(c)} AS {quote_ident(f'{c}_{side}')}"
-                      for c in PAIR_COLUMNS for side in ("l", "r"))
+                      for c in columns for side in ("l", "r"))
     tfs = "".join(f", {quote_ident('tf_' + c)}.adjustment AS {quote_ident(tf_column(c))}"
                   for c in tf_columns)
     joins = "".join(f" LEFT JOIN {quote_ident(tf_table(c))} {quote_ident('tf_' + c)} "
                     f"ON {quote_ident('tf_' + c)}.value = l.{quote_ident(c)}" for c in tf_columns)
+    records = NORMALISED
+    if tokens:
+        lists = ", ".join(f"list_distinct(string_split({quote_ident(c)}, ' ')) AS {quote_ident(t)}"
+                          for c, t in zip(token_columns, tokens))
+        records = f"(SELECT *, {lists} FROM {NORMALISED})"
     return (f"SELECT p.left_id, p.right_id, p.blocking_rule, {sides}{tfs} FROM {pairs_table} p "
-            f"JOIN {NORMALISED} l ON l.trader_id = p.left_id "
-            f"JOIN {NORMALISED} r ON r.trader_id = p.right_id{joins}")
+            f"JOIN {records} l ON l.trader_id = p.left_id "
+            f"JOIN {records} r ON r.trader_id = p.right_id{joins}")
 
 
 def tf_columns(rules: RuleSet) -> tuple[str, ...]:
@@ -66,7 +76,9 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
     Returns the term-frequency tables the weights need, then the scoring statement.
     """
     tfs = tf_columns(rules)
-    levels = [f"{c.level_sql()} AS {quote_ident(level_column(c.name))}" for c in rules.comparisons]
+    token_columns = tuple(dict.fromkeys(col for c in rules.comparisons for col in c.token_columns))
+    levels = [f"{c.level_sql(token_lists=True)} AS {quote_ident(level_column(c.name))}"
+              for c in rules.comparisons]
     levels += [quote_ident(tf_column(c)) for c in tfs]
     flags = [f"{h.condition_sql()} AS {quote_ident(hard_column(h.name))}" for h in rules.hard_rules]
     weights = " + ".join(c.weight_sql(level_column(c.name)) for c in rules.comparisons)
@@ -83,7 +95,7 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
         f"WHEN score >= ? THEN 'review' ELSE 'none' END AS band "
         f"FROM (SELECT *, {weights} AS score FROM ("
         f"SELECT left_id, right_id, blocking_rule, {', '.join(levels + flags)} "
-        f"FROM ({pair_values_sql(pairs_table, tfs)})))",
+        f"FROM ({pair_values_sql(pairs_table, tfs, token_columns)})))",
         (rules.merge_threshold, rules.review_threshold),
     )]
 

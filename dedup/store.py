@@ -8,6 +8,7 @@ writing command opens it. Read-only opens (dry runs) never migrate and never wri
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +244,7 @@ class Store:
         except duckdb.Error as exc:
             raise DedupError(f"{self.path} is not a trader-dedup store: {_first_line(exc)}") from exc
         self.runner = Runner(self.con)
+        self._limit_memory()
         if read_only:
             version = schema_version(self.runner)
             if version != LATEST_VERSION:
@@ -251,6 +253,20 @@ class Store:
                                  f"{LATEST_VERSION}; run 'dedup init --db {self.path}' to upgrade it")
         else:
             migrate(self.runner)
+
+    def _limit_memory(self) -> None:
+        """DuckDB's buffer manager may use `memory_limit`: $DEDUP_MEMORY_LIMIT (e.g. '8GB'), else
+        half the machine's memory rather than DuckDB's default of 80%, because the pipeline's
+        polars and numpy work lives in the same process, outside DuckDB's accounting (DuckDB's
+        own advice against out-of-memory kills is 50-60%). Past the limit DuckDB spills to its
+        temporary directory next to the store."""
+        limit = os.environ.get("DEDUP_MEMORY_LIMIT", "").strip() or _half_of_memory()
+        if limit is None:
+            return
+        if not MEMORY_SIZE.fullmatch(limit):
+            self.close()
+            raise DedupError(f"DEDUP_MEMORY_LIMIT {limit!r}: expected a size such as 8GB or 512MB")
+        self.runner.run(SqlStep("memory limit", f"SET memory_limit = '{limit}'"))
 
     def close(self) -> None:
         self.con.close()
@@ -266,6 +282,18 @@ class Store:
         return {spec.name: self.runner.scalar(SqlStep(f"count {spec.name}",
                                                       f"SELECT count(*) FROM {quote_ident(spec.name)}"))
                 for spec in IMPORT_TABLES}
+
+
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def _half_of_memory() -> str | None:
+    """Half the machine's physical memory as a DuckDB size, or None where it cannot be read."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return f"{max(total // 2 // 2**20, 256)}MiB"
 
 
 def _first_line(exc: Exception) -> str:

@@ -63,3 +63,21 @@ def test_active_means_today_within_start_and_end(start, end, active):
     con = duckdb.connect()
     sql = f"SELECT coalesce({active_on_sql('t')}, FALSE) FROM (SELECT $s::DATE AS start_date, $e::DATE AS end_date) t"
     assert con.execute(sql, {"s": start, "e": end, "today": "2026-11-01"}).fetchone()[0] is active
+
+
+def test_memory_limit_comes_from_the_environment_or_half_the_machine(db_path, monkeypatch, cli):
+    from dedup_cli import app
+
+    Store(db_path).close()
+    monkeypatch.setenv("DEDUP_MEMORY_LIMIT", "1GB")
+    with Store(db_path, read_only=True) as store:
+        limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert limit.startswith("953") or limit.startswith("1.0 GB") or limit.startswith("1000"), limit
+    monkeypatch.delenv("DEDUP_MEMORY_LIMIT")
+    with Store(db_path, read_only=True) as store:
+        default = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert default != limit
+    monkeypatch.setenv("DEDUP_MEMORY_LIMIT", "lots")
+    result = cli.invoke(app, ["run", "--db", str(db_path)])
+    assert result.exit_code == 1 and "DEDUP_MEMORY_LIMIT 'lots'" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -20,6 +20,12 @@ def tf_column(column: str) -> str:
     return f"tf_{column}_l"
 
 
+def tokens_column(column: str) -> str:
+    """The per-record column holding `column`'s distinct words (a list), made once per record
+    by the scoring query so a `token_overlap` level does not split both names for every pair."""
+    return f"tokens_{column}"
+
+
 def _cols(column: str) -> tuple[str, str]:
     return quote_ident(f"{column}_l"), quote_ident(f"{column}_r")
 
@@ -91,8 +97,11 @@ class Level:
             return weight
         return f"({weight} + {quote_ident(tf_column(self.column))})"
 
-    def condition_sql(self) -> str:
-        """A boolean SQL expression over the pair's columns; true when the pair is at this level."""
+    def condition_sql(self, token_lists: bool = False) -> str:
+        """A boolean SQL expression over the pair's columns; true when the pair is at this level.
+
+        With `token_lists`, a `token_overlap` level reads the words from `tokens_<column>_l` /
+        `_r` (see `tokens_column`) instead of splitting the values itself."""
         if self.kind == "else":
             return "TRUE"
         left, right = _cols(self.column)
@@ -103,6 +112,10 @@ class Level:
         if self.kind == "jaro_winkler":
             return f"jaro_winkler_similarity({left}, {right}) >= {float(self.min_similarity)!r}"
         # Overlap coefficient of the two word sets: shared words / words in the shorter name.
+        if token_lists:
+            tl, tr = (quote_ident(f"{tokens_column(self.column)}_{side}") for side in "lr")
+            return (f"len(list_intersect({tl}, {tr})) / greatest(least(len({tl}), len({tr})), 1) "
+                    f">= {float(self.min_similarity)!r}")
         return (f"len(list_intersect(list_distinct(string_split({left}, ' ')), "
                 f"list_distinct(string_split({right}, ' ')))) / "
                 f"greatest(least(len(list_distinct(string_split({left}, ' '))), "
@@ -125,11 +138,17 @@ class Comparison:
         if not self.levels or self.levels[-1].kind != "else":
             raise ValueError(f"comparison {self.name!r}: the last level must be kind = \"else\"")
 
-    def level_sql(self) -> str:
-        """SQL giving the index of the level each pair reaches."""
-        whens = " ".join(f"WHEN {lvl.condition_sql()} THEN {i}"
+    def level_sql(self, token_lists: bool = False) -> str:
+        """SQL giving the index of the level each pair reaches (`token_lists`: see
+        `Level.condition_sql`)."""
+        whens = " ".join(f"WHEN {lvl.condition_sql(token_lists)} THEN {i}"
                          for i, lvl in enumerate(self.levels[:-1]))
         return f"CASE {whens} ELSE {len(self.levels) - 1} END" if whens else "0"
+
+    @property
+    def token_columns(self) -> tuple[str, ...]:
+        """Columns a `token_overlap` level of this comparison splits into words."""
+        return tuple(dict.fromkeys(lvl.column for lvl in self.levels if lvl.kind == "token_overlap"))
 
     @property
     def tf_columns(self) -> tuple[str, ...]:

@@ -144,3 +144,64 @@ def test_term_frequency_lowers_the_weight_of_common_values():
 def test_term_frequency_adjustment_does_not_drift_with_table_size():
     names = ["rare one", "rare two"] + ["smith roofing"] * 8
     assert tf_adjustments(names * 5) == pytest.approx(tf_adjustments(names))
+
+
+def test_different_postcode_shortcut_equals_edit_distance_on_valid_postcodes():
+    """The rule skips damerau_levenshtein where Jaro-Winkler is below 0.8; for valid postcodes
+    that must never change the answer. Checked on seeded random postcodes and their one- and
+    two-edit variants."""
+    import random
+
+    rng = random.Random(11)
+    letters, digits = "ABCDEFGHJKLMNOPRSTUWYZ", "0123456789"
+
+    def postcode() -> str:
+        return (rng.choice(letters) + rng.choice(["", rng.choice(letters)]) + rng.choice(digits)
+                + rng.choice(["", rng.choice(digits)]) + " " + rng.choice(digits)
+                + rng.choice(letters) + rng.choice(letters))
+
+    def edit(text: str) -> str:
+        chars, i = list(text), rng.randrange(len(text))
+        op = rng.randrange(4)
+        if op == 0:
+            chars[i] = rng.choice(letters + digits)
+        elif op == 1:
+            chars.insert(i, rng.choice(letters + digits))
+        elif op == 2:
+            del chars[i]
+        elif i < len(chars) - 1:
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+        return "".join(chars)
+
+    pairs = []
+    for _ in range(4000):
+        a = postcode()
+        b = edit(a) if rng.random() < 0.7 else edit(edit(a))
+        pairs.append((a, b))
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p (postcode_l VARCHAR, postcode_r VARCHAR)")
+    con.executemany("INSERT INTO p VALUES (?, ?)", pairs)
+    rule = HardRule("different_postcode", "review_only").condition_sql()
+    disagree = con.execute(f"""
+        SELECT count(*) FROM (SELECT *, 'x' AS postcode_sector_l, 'x' AS postcode_sector_r FROM p
+                              WHERE regexp_full_match(postcode_r, '[A-Z]{{1,2}}[0-9][0-9A-Z]? [0-9][A-Z]{{2}}'))
+        WHERE ({rule}) <> (damerau_levenshtein(postcode_l, postcode_r) > 1)""").fetchone()[0]
+    assert disagree == 0
+
+
+@pytest.mark.parametrize("left,right", [("mabels boutique", "mabels boutique truro"),
+                                        ("mabels boutique", "mabels cat grooming"),
+                                        ("a a b", "b a"), (None, "mabels"), ("", "x y")])
+@pytest.mark.parametrize("threshold", [0.5, 1.0])
+def test_token_overlap_from_word_lists_equals_the_inline_form(left, right, threshold):
+    """The scoring query splits each record's words once (`tokens_<column>`); the level must
+    reach the same answer as splitting inline."""
+    level = Level("token_overlap", 1.0, "name_norm", min_similarity=threshold)
+    con = duckdb.connect()
+    inline, listed = con.execute(f"""
+        SELECT coalesce(({level.condition_sql()}), FALSE), coalesce(({level.condition_sql(token_lists=True)}), FALSE)
+        FROM (SELECT $l AS name_norm_l, $r AS name_norm_r,
+                     list_distinct(string_split($l, ' ')) AS tokens_name_norm_l,
+                     list_distinct(string_split($r, ' ')) AS tokens_name_norm_r)""",
+        {"l": left, "r": right}).fetchone()
+    assert inline == listed
