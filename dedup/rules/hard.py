@@ -21,14 +21,18 @@ HARD_RULE_CONDITIONS = {
     ),
     "different_postcode_district": (
         "postcode_district_l IS NOT NULL AND postcode_district_r IS NOT NULL "
-        "AND postcode_district_l <> postcode_district_r",
-        "both postcodes are valid and lie in different districts (chain branches)",
+        "AND postcode_district_l <> postcode_district_r "
+        "AND CASE WHEN jaro_winkler_similarity(postcode_l, postcode_r) < 0.8 THEN TRUE "
+        "ELSE damerau_levenshtein(postcode_l, postcode_r) > 1 END",
+        "both postcodes are valid, lie in different districts and are more than one typed character "
+        "apart (chain branches; TR1 1AA and TR11 1AA are one typo apart)",
     ),
     "name_only": (
-        "NOT coalesce(postcode_l = postcode_r OR address_street_l = address_street_r "
+        "NOT coalesce(postcode_l = postcode_r "
+        "OR jaro_winkler_similarity(address_street_l, address_street_r) >= 0.9 "
         "OR phone_l = phone_r OR website_domain_l = website_domain_r, FALSE)",
-        "nothing but the name corroborates the pair: no full postcode, street, phone or website "
-        "in common (a similar postcode, the same district or town does not count)",
+        "nothing but the name corroborates the pair: no full postcode, street (up to a typo), phone "
+        "or website in common (a similar postcode, the same district or town does not count)",
     ),
     "different_street": (
         "address_street_l IS NOT NULL AND address_street_r IS NOT NULL "

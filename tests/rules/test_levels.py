@@ -67,8 +67,12 @@ HARD_CASES = [
     ("different_unit", {"address_unit_l": "unit 3", "address_unit_r": None}, False),
     ("different_house_number", {"address_number_l": "5", "address_number_r": "6"}, True),
     ("different_house_number", {"address_number_l": "5", "address_number_r": None}, False),
-    ("different_postcode_district", {"postcode_district_l": "BD1", "postcode_district_r": "LS1"}, True),
-    ("different_postcode_district", {"postcode_district_l": "LS1", "postcode_district_r": "LS1"}, False),
+    ("different_postcode_district", {"postcode_district_l": "BD1", "postcode_district_r": "LS1",
+                                     "postcode_l": "BD1 1AA", "postcode_r": "LS1 4QT"}, True),
+    ("different_postcode_district", {"postcode_district_l": "LS1", "postcode_district_r": "LS1",
+                                     "postcode_l": "LS1 1AA", "postcode_r": "LS1 4QT"}, False),
+    ("different_postcode_district", {"postcode_district_l": "TR1", "postcode_district_r": "TR11",  # a typo
+                                     "postcode_l": "TR1 1AA", "postcode_r": "TR11 1AA"}, False),
     ("both_whitelisted", {"whitelisted_l": True, "whitelisted_r": True}, True),
     ("both_whitelisted", {"whitelisted_l": True, "whitelisted_r": False}, False),
     ("different_postcode", {"postcode_l": "SA1 8NE", "postcode_r": "SA1 4FX",
@@ -89,6 +93,8 @@ HARD_CASES = [
     ("name_only", {"postcode_l": "TR1 1AA", "postcode_r": "TR1 1AB"}, True),
     ("name_only", {"postcode_l": "TR1 1AA", "postcode_r": "TR1 1AA"}, False),
     ("name_only", {"address_street_l": "high street", "address_street_r": "high street"}, False),
+    ("name_only", {"address_street_l": "station rd", "address_street_r": "staton rd"}, False),   # a typo
+    ("name_only", {"address_street_l": "station rd", "address_street_r": "grange rd"}, True),
     ("name_only", {"phone_l": "01872555123", "phone_r": "01872555123"}, False),
     ("name_only", {"phone_l": "01872555123", "phone_r": "01872555999"}, True),
     ("name_only", {"website_domain_l": "acme.co.uk", "website_domain_r": "acme.co.uk"}, False),
