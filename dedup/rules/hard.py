@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Two valid postcodes more than one typed character apart (Damerau-Levenshtein distance above 1),
+#: with the distance computed only where Jaro-Winkler cannot decide: valid postcodes one edit
+#: apart rate 0.84 or more (a test checks this on generated pairs), and DuckDB's
+#: damerau_levenshtein costs ten times its jaro_winkler_similarity.
+POSTCODES_APART = ("CASE WHEN jaro_winkler_similarity(postcode_l, postcode_r) < 0.8 THEN TRUE "
+                   "ELSE damerau_levenshtein(postcode_l, postcode_r) > 1 END")
+
 #: name -> (SQL condition over the pair's _l/_r columns, what it means).
 HARD_RULE_CONDITIONS = {
     "different_unit": (
@@ -21,9 +28,7 @@ HARD_RULE_CONDITIONS = {
     ),
     "different_postcode_district": (
         "postcode_district_l IS NOT NULL AND postcode_district_r IS NOT NULL "
-        "AND postcode_district_l <> postcode_district_r "
-        "AND CASE WHEN jaro_winkler_similarity(postcode_l, postcode_r) < 0.8 THEN TRUE "
-        "ELSE damerau_levenshtein(postcode_l, postcode_r) > 1 END",
+        f"AND postcode_district_l <> postcode_district_r AND {POSTCODES_APART}",
         "both postcodes are valid, lie in different districts and are more than one typed character "
         "apart (chain branches; TR1 1AA and TR11 1AA are one typo apart)",
     ),
@@ -40,12 +45,7 @@ HARD_RULE_CONDITIONS = {
         "both addresses name a street, and they differ by more than a typo (a chain's branches)",
     ),
     "different_postcode": (
-        # Damerau-Levenshtein distance above 1, computed only where Jaro-Winkler cannot decide:
-        # valid postcodes one edit apart rate 0.84 or more (a test checks this on generated pairs)
-        # (DuckDB's damerau_levenshtein costs ten times its jaro_winkler_similarity).
-        "postcode_sector_l IS NOT NULL AND postcode_sector_r IS NOT NULL "
-        "AND CASE WHEN jaro_winkler_similarity(postcode_l, postcode_r) < 0.8 THEN TRUE "
-        "ELSE damerau_levenshtein(postcode_l, postcode_r) > 1 END",
+        f"postcode_sector_l IS NOT NULL AND postcode_sector_r IS NOT NULL AND {POSTCODES_APART}",
         "both postcodes are valid, and they differ by more than one typed character (a move, or a "
         "chain's branches)",
     ),
