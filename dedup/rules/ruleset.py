@@ -16,7 +16,7 @@ from typing import Any
 
 from dedup.blocking.rules import BlockingRule
 from dedup.errors import DedupError
-from dedup.rules.hard import HardRule
+from dedup.rules.hard import HARD_RULE_CONDITIONS, HardRule
 from dedup.rules.levels import Comparison, Level
 from dedup.rules.merging import MergeConfig
 
@@ -59,9 +59,12 @@ class RuleSet:
 
     @property
     def hash(self) -> str:
-        """A short fingerprint of the rules' content (not of the file's formatting)."""
+        """A short fingerprint of the rules' content (not of the file's formatting), including
+        the SQL of the hard rules it names: those conditions live in code, and a release that
+        changes one changes what the rule set does, so incremental runs must start afresh."""
         content = asdict(self)
         del content["text"]
+        content["hard_rule_conditions"] = {h.name: HARD_RULE_CONDITIONS[h.name][0] for h in self.hard_rules}
         blob = json.dumps(content, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 

@@ -23,6 +23,16 @@ def test_hash_changes_with_any_weight():
     assert RuleSet.from_toml_text(changed).hash != RuleSet.default().hash
 
 
+def test_hash_changes_with_a_hard_rule_condition(monkeypatch):
+    """A hard rule's SQL lives in code; a release that changes it changes the rule set."""
+    from dedup.rules import hard
+
+    before = RuleSet.default().hash
+    sql, meaning = hard.HARD_RULE_CONDITIONS["name_only"]
+    monkeypatch.setitem(hard.HARD_RULE_CONDITIONS, "name_only", (sql + " AND TRUE", meaning))
+    assert RuleSet.default().hash != before
+
+
 def test_every_problem_is_reported_at_once_with_its_key(tmp_path):
     text = default_rules_text()
     text = text.replace("review = 7.0", "review = 70.0")
