@@ -113,13 +113,11 @@ class Level:
             return f"jaro_winkler_similarity({left}, {right}) >= {float(self.min_similarity)!r}"
         # Overlap coefficient of the two word sets: shared words / words in the shorter name.
         if token_lists:
-            tl, tr = (quote_ident(f"{tokens_column(self.column)}_{side}") for side in "lr")
-            return (f"len(list_intersect({tl}, {tr})) / greatest(least(len({tl}), len({tr})), 1) "
-                    f">= {float(self.min_similarity)!r}")
-        return (f"len(list_intersect(list_distinct(string_split({left}, ' ')), "
-                f"list_distinct(string_split({right}, ' ')))) / "
-                f"greatest(least(len(list_distinct(string_split({left}, ' '))), "
-                f"len(list_distinct(string_split({right}, ' ')))), 1) >= {float(self.min_similarity)!r}")
+            words_l, words_r = (quote_ident(f"{tokens_column(self.column)}_{side}") for side in "lr")
+        else:
+            words_l, words_r = (f"list_distinct(string_split({col}, ' '))" for col in (left, right))
+        return (f"len(list_intersect({words_l}, {words_r})) / "
+                f"greatest(least(len({words_l}), len({words_r})), 1) >= {float(self.min_similarity)!r}")
 
 
 @dataclass(frozen=True)
