@@ -103,7 +103,7 @@ def normalise_stage(runner: Runner, since: dt.datetime | None = None, *, use_cac
     runner.run(SqlStep("traders to normalise", f"""
         CREATE OR REPLACE TEMP TABLE {FRESH_RAW} AS
         SELECT * FROM {ACTIVE} a ANTI JOIN {NORMALISED} n USING (trader_id)"""))
-    traders = runner.frame(SqlStep("traders to normalise", f"SELECT * FROM {FRESH_RAW}"))
+    traders = runner.frame(SqlStep("read traders to normalise", f"SELECT * FROM {FRESH_RAW}"))
     fresh = normalise_traders(traders).with_columns(traders["whitelisted"], traders["in_increment"],
                                                     from_cache=pl.lit(False))
     runner.register(FRESH, fresh)

@@ -3,7 +3,7 @@
 - A **rejection** records a `never_merge` decision for the proposal's traders. While it is
   active (not withdrawn, and every one of its records still has the `updated_at` stored with it)
   the pipeline puts every scored pair inside it in band 'none' with `decision = 'never_merge'`
-  (`never_merge_sql`), so later runs neither propose nor merge it. Editing one of the records
+  (`decisions_sql`), so later runs neither propose nor merge it. Editing one of the records
   (an import that changes a matching field moves its `updated_at`) lifts it.
 - An **acceptance** merges the proposal's traders through `apply_groups` (the overnight job's
   plan, apply, safety checks and audit, recorded as a run) and records an `always_merge`
