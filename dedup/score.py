@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dedup.blocking.pairs import NORMALISED, PAIRS
 from dedup.columns import NORMALISED_COLUMNS
-from dedup.rules.levels import tf_column, tokens_column
+from dedup.rules.levels import sectors_column, tf_column, tokens_column
 from dedup.rules.ruleset import RuleSet
 from dedup.sql import SqlStep, quote_ident
 
@@ -41,12 +41,27 @@ def term_frequencies_sql(column: str) -> SqlStep:
                    f"FROM {NORMALISED} WHERE {col} IS NOT NULL GROUP BY {col})")
 
 
+def sectors_table(column: str) -> str:
+    return f"__dedup__sectors_{column}"
+
+
+def sector_spread_sql(column: str) -> SqlStep:
+    """Per value of `column`: how many distinct postcode sectors the records holding it lie in
+    (for levels with `max_sectors`)."""
+    col = quote_ident(column)
+    return SqlStep(f"postcode sectors per {column}",
+                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(sectors_table(column))} AS "
+                   f"SELECT {col} AS value, count(DISTINCT postcode_sector) AS sectors "
+                   f"FROM {NORMALISED} WHERE {col} IS NOT NULL GROUP BY {col}")
+
+
 def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = (),
-                    token_columns: tuple[str, ...] = ()) -> str:
+                    token_columns: tuple[str, ...] = (), sector_columns: tuple[str, ...] = ()) -> str:
     """The pairs with both records' normalised values as `<column>_l` / `<column>_r`, for each of
-    `tf_columns` the term-frequency adjustment of the left value as `tf_<column>_l`, and for
-    each of `token_columns` both records' distinct words as `tokens_<column>_l` / `_r` (split
-    once per record, not once per pair)."""
+    `tf_columns` the term-frequency adjustment of the left value as `tf_<column>_l`, for each
+    of `sector_columns` the number of postcode sectors the left value is found at as
+    `sectors_<column>_l`, and for each of `token_columns` both records' distinct words as
+    `tokens_<column>_l` / `_r` (split once per record, not once per pair)."""
     tokens = [tokens_column(c) for c in token_columns]
     columns = (*PAIR_COLUMNS, *tokens)
     sides = ", ".join(f"{side}.{quote_ident(c)} AS {quote_ident(f'{c}_{side}')}"
@@ -55,6 +70,10 @@ def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = (),
                   for c in tf_columns)
     joins = "".join(f" LEFT JOIN {quote_ident(tf_table(c))} {quote_ident('tf_' + c)} "
                     f"ON {quote_ident('tf_' + c)}.value = l.{quote_ident(c)}" for c in tf_columns)
+    tfs += "".join(f", {quote_ident('sec_' + c)}.sectors AS {quote_ident(sectors_column(c))}"
+                   for c in sector_columns)
+    joins += "".join(f" LEFT JOIN {quote_ident(sectors_table(c))} {quote_ident('sec_' + c)} "
+                     f"ON {quote_ident('sec_' + c)}.value = l.{quote_ident(c)}" for c in sector_columns)
     records = NORMALISED
     if tokens:
         lists = ", ".join(f"list_distinct(string_split({quote_ident(c)}, ' ')) AS {quote_ident(t)}"
@@ -73,10 +92,12 @@ def tf_columns(rules: RuleSet) -> tuple[str, ...]:
 def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCORED) -> list[SqlStep]:
     """Create `output` with each pair's levels, hard-rule flags, score and band.
 
-    Returns the term-frequency tables the weights need, then the scoring statement.
+    Returns the term-frequency and sector-spread tables the levels need, then the scoring statement.
     """
     tfs = tf_columns(rules)
     token_columns = tuple(dict.fromkeys(col for c in rules.comparisons for col in c.token_columns))
+    spread = tuple(dict.fromkeys([*(col for c in rules.comparisons for col in c.sector_columns),
+                                  *(col for h in rules.hard_rules for col in h.sector_columns)]))
     levels = [f"{c.level_sql(token_lists=True)} AS {quote_ident(level_column(c.name))}"
               for c in rules.comparisons]
     levels += [quote_ident(tf_column(c)) for c in tfs]
@@ -87,7 +108,7 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
                    if h.effect == "review_only"]
     never_sql = " OR ".join(never) or "FALSE"
     review_only_sql = " OR ".join(review_only) or "FALSE"
-    return [term_frequencies_sql(c) for c in tfs] + [SqlStep(
+    return [term_frequencies_sql(c) for c in tfs] + [sector_spread_sql(c) for c in spread] + [SqlStep(
         "score pairs",
         f"CREATE OR REPLACE TEMP TABLE {quote_ident(output)} AS "
         f"SELECT *, ({never_sql}) AS never_match, CASE WHEN {never_sql} THEN 'none' "
@@ -95,7 +116,7 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
         f"WHEN score >= ? THEN 'review' ELSE 'none' END AS band "
         f"FROM (SELECT *, {weights} AS score FROM ("
         f"SELECT left_id, right_id, blocking_rule, {', '.join(levels + flags)} "
-        f"FROM ({pair_values_sql(pairs_table, tfs, token_columns)})))",
+        f"FROM ({pair_values_sql(pairs_table, tfs, token_columns, spread)})))",
         (rules.merge_threshold, rules.review_threshold),
     )]
 

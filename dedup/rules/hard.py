@@ -15,6 +15,17 @@ from dataclasses import dataclass
 POSTCODES_APART = ("CASE WHEN jaro_winkler_similarity(postcode_l, postcode_r) < 0.8 THEN TRUE "
                    "ELSE damerau_levenshtein(postcode_l, postcode_r) > 1 END")
 
+#: A website on records in more than this many postcode sectors is a brand's (a chain's
+#: head-office site): sharing it says which brand, not which branch, so it corroborates nothing.
+#: The default rule set's website level uses the same figure (`max_sectors = 3`).
+BRAND_SECTORS = 3
+SAME_LOCAL_WEBSITE = (f"(website_domain_l = website_domain_r "
+                      f"AND coalesce(sectors_website_domain_l, 0) <= {BRAND_SECTORS})")
+
+#: Hard rules whose condition reads how many postcode sectors a value is found at
+#: (`sectors_<column>_l`), and the columns it reads it for.
+SECTOR_COLUMNS = {"name_only": ("website_domain",)}
+
 #: name -> (SQL condition over the pair's _l/_r columns, what it means).
 HARD_RULE_CONDITIONS = {
     "different_unit": (
@@ -35,9 +46,10 @@ HARD_RULE_CONDITIONS = {
     "name_only": (
         "NOT coalesce(postcode_l = postcode_r "
         "OR jaro_winkler_similarity(address_street_l, address_street_r) >= 0.9 "
-        "OR phone_l = phone_r OR website_domain_l = website_domain_r, FALSE)",
+        f"OR phone_l = phone_r OR {SAME_LOCAL_WEBSITE}, FALSE)",
         "nothing but the name corroborates the pair: no full postcode, street (up to a typo), phone "
-        "or website in common (a similar postcode, the same district or town does not count)",
+        "or website in common (a similar postcode, the same district or town does not count, nor "
+        f"does a brand's website, one found in more than {BRAND_SECTORS} postcode sectors)",
     ),
     "different_street": (
         "address_street_l IS NOT NULL AND address_street_r IS NOT NULL "
@@ -81,6 +93,11 @@ class HardRule:
 
     def condition_sql(self) -> str:
         return f"coalesce(({HARD_RULE_CONDITIONS[self.name][0]}), FALSE)"
+
+    @property
+    def sector_columns(self) -> tuple[str, ...]:
+        """Columns whose values' spread over postcode sectors the condition reads."""
+        return SECTOR_COLUMNS.get(self.name, ())
 
     @property
     def description(self) -> str:

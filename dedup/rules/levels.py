@@ -26,6 +26,12 @@ def tokens_column(column: str) -> str:
     return f"tokens_{column}"
 
 
+def sectors_column(column: str) -> str:
+    """The pair column holding how many distinct postcode sectors the left record's value of
+    `column` is found at across the table, for a level's `max_sectors`."""
+    return f"sectors_{column}_l"
+
+
 def _cols(column: str) -> tuple[str, str]:
     return quote_ident(f"{column}_l"), quote_ident(f"{column}_r")
 
@@ -48,6 +54,11 @@ class Level:
             over all values, the chance that two random records share a value. Both are measured
             on the store at run time, so the adjustment does not drift with the table's size: a
             value as common as the average one keeps the level's weight.
+        max_sectors: for `exact` levels: the level holds only while the shared value is found
+            on records in at most this many distinct postcode sectors across the table. A
+            website on records all over the country is a brand's (a chain's head-office site),
+            and sharing it says which brand, not which branch: such pairs fall through to the
+            next level. Measured on the store at run time, like `tf_adjust`.
     """
 
     kind: str
@@ -57,6 +68,7 @@ class Level:
     m: float | None = None
     u: float | None = None
     tf_adjust: bool = False
+    max_sectors: int | None = None
 
     def __post_init__(self):
         if self.kind not in LEVEL_KINDS:
@@ -77,6 +89,12 @@ class Level:
                 raise ValueError(f"{name} must be a probability in (0, 1]")
         if self.tf_adjust and self.kind != "exact":
             raise ValueError("tf_adjust needs kind = \"exact\"")
+        if self.max_sectors is not None:
+            if self.kind != "exact":
+                raise ValueError("max_sectors needs kind = \"exact\"")
+            if not isinstance(self.max_sectors, int) or isinstance(self.max_sectors, bool) \
+                    or self.max_sectors < 1:
+                raise ValueError("max_sectors must be a whole number, at least 1")
 
     @property
     def label(self) -> str:
@@ -86,7 +104,10 @@ class Level:
             return f"{self.column} missing on either side"
         if self.min_similarity is not None:
             return f"{self.kind.replace('_', '-')} similarity of {self.column} >= {self.min_similarity}"
-        return f"{self.column} {'equal' if self.kind == 'exact' else 'sounds alike'}"
+        label = f"{self.column} {'equal' if self.kind == 'exact' else 'sounds alike'}"
+        if self.max_sectors is not None:
+            label += f", a value found at no more than {self.max_sectors} postcode sectors"
+        return label
 
     def weight_sql(self) -> str:
         """The level's weight; with `tf_adjust`, plus the pair's `tf_<column>_l` adjustment
@@ -107,6 +128,9 @@ class Level:
         left, right = _cols(self.column)
         if self.kind == "missing":
             return f"({left} IS NULL OR {right} IS NULL)"
+        if self.kind == "exact" and self.max_sectors is not None:
+            spread = quote_ident(sectors_column(self.column))
+            return f"({left} = {right} AND coalesce({spread}, 0) <= {int(self.max_sectors)})"
         if self.kind in ("exact", "phonetic"):
             return f"{left} = {right}"
         if self.kind == "jaro_winkler":
@@ -147,6 +171,11 @@ class Comparison:
     def token_columns(self) -> tuple[str, ...]:
         """Columns a `token_overlap` level of this comparison splits into words."""
         return tuple(dict.fromkeys(lvl.column for lvl in self.levels if lvl.kind == "token_overlap"))
+
+    @property
+    def sector_columns(self) -> tuple[str, ...]:
+        """Columns whose values' spread over postcode sectors a `max_sectors` level needs."""
+        return tuple(dict.fromkeys(lvl.column for lvl in self.levels if lvl.max_sectors is not None))
 
     @property
     def tf_columns(self) -> tuple[str, ...]:

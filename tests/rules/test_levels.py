@@ -98,9 +98,13 @@ HARD_CASES = [
     ("name_only", {"phone_l": "01872555123", "phone_r": "01872555123"}, False),
     ("name_only", {"phone_l": "01872555123", "phone_r": "01872555999"}, True),
     ("name_only", {"website_domain_l": "acme.co.uk", "website_domain_r": "acme.co.uk"}, False),
+    ("name_only", {"website_domain_l": "acme.co.uk", "website_domain_r": "acme.co.uk",   # one shop
+                   "sectors_website_domain_l": 3}, False),
+    ("name_only", {"website_domain_l": "poundwise.co.uk", "website_domain_r": "poundwise.co.uk",
+                   "sectors_website_domain_l": 4}, True),                                # a brand's
 ]
 NAME_ONLY_COLUMNS = [f"{c}_{side}" for c in ("postcode", "address_street", "phone", "website_domain")
-                     for side in "lr"]
+                     for side in "lr"] + ["sectors_website_domain_l"]
 
 
 @pytest.mark.parametrize("name,values,expected", HARD_CASES)
@@ -120,10 +124,36 @@ def test_hard_rule_condition_on_literal_rows(name, values, expected):
     ({"kind": "jaro_winkler", "weight": 1, "column": "name_norm", "min_similarity": 0.9,
       "tf_adjust": True}, "tf_adjust needs"),
     ({"kind": "exact", "weight": 1, "column": "name_norm", "u": 0}, "u must be a probability"),
+    ({"kind": "jaro_winkler", "weight": 1, "column": "website_domain", "min_similarity": 0.9,
+      "max_sectors": 3}, "max_sectors needs"),
+    ({"kind": "exact", "weight": 1, "column": "website_domain", "max_sectors": 0}, "at least 1"),
+    ({"kind": "exact", "weight": 1, "column": "website_domain", "max_sectors": 2.5}, "whole number"),
 ])
 def test_levels_check_their_parameters_when_built(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Level(**kwargs)
+
+
+@pytest.mark.parametrize("sectors,expected", [(None, True), (0, True), (1, True), (3, True), (4, False)])
+def test_max_sectors_level_holds_only_for_values_found_at_few_places(sectors, expected):
+    level = Level("exact", 8.0, "website_domain", max_sectors=3)
+    values = {"website_domain_l": "acme.co.uk", "website_domain_r": "acme.co.uk",
+              "sectors_website_domain_l": sectors}
+    assert holds(level.condition_sql(), **values) is expected
+    values["website_domain_r"] = "other.co.uk"
+    assert holds(level.condition_sql(), **values) is False
+
+
+def test_sector_spread_counts_distinct_postcode_sectors_per_value():
+    from dedup.score import sector_spread_sql, sectors_table
+    con = duckdb.connect()
+    con.execute("""CREATE TEMP TABLE __dedup__normalised AS SELECT * FROM (VALUES
+        ('chain.co.uk', 'TR1 1'), ('chain.co.uk', 'LS1 4'), ('chain.co.uk', 'LS1 4'),
+        ('chain.co.uk', NULL), ('shop.co.uk', 'TR1 1'), ('shop.co.uk', 'TR1 1'), ('online.uk', NULL),
+        (NULL, 'EH3 1')) t(website_domain, postcode_sector)""")
+    con.execute(sector_spread_sql("website_domain").sql)
+    spread = dict(con.execute(f"SELECT value, sectors FROM {sectors_table('website_domain')}").fetchall())
+    assert spread == {"chain.co.uk": 2, "shop.co.uk": 1, "online.uk": 0}
 
 
 def tf_adjustments(names: list[str]) -> dict[str, float]:
