@@ -36,7 +36,7 @@ from dedup.errors import DedupError
 from dedup.evaluate import cluster_metrics, load_truth_sql
 from dedup.incremental import last_apply_sql
 from dedup.pipeline import CLUSTERS, StageHook, run_pipeline
-from dedup.review import has_decisions_sql
+from dedup.review import DECISION_KINDS, active_decisions_sql, decided_pairs_sql, has_decisions_sql
 from dedup.rules.ruleset import RuleSet
 from dedup.score import SCORED
 from dedup.sql import Runner, SqlStep
@@ -87,7 +87,8 @@ class RuleDiff:
         histograms: side ('old' | 'new'), bin (scores in [bin, bin + 1)), band, pairs.
         runs: each run's summary (records, bands, clusters, ...), by side.
         metrics: per side, `truth` (pairwise precision / recall / F1, with --truth) and
-            `decisions` (active decisions' pairs the run would merge); `direction` of each
+            `decisions` (active decisions' pairs, and how many the rules alone would merge or
+            propose); `direction` of each
             truth metric ('up' | 'down' | 'same').
     """
 
@@ -169,26 +170,25 @@ def _keep_run_sql(side: str) -> list[SqlStep]:
 
 
 def _decision_metrics(runner: Runner) -> dict | None:
-    """Active decisions as labels: of their pairs with both records active, how many the current
-    run would merge (never_merge: bad; always_merge: good). None when there are no such pairs."""
+    """Active decisions as labels. For each kind: the pairs inside active decisions (not withdrawn,
+    records unchanged since) whose records are both active, and how many the rules alone put in
+    the merge band and in the review band, before the decisions override them (never_merge: the
+    fewer merged the better; always_merge: the more the better). A pair no blocking rule produced
+    counts as neither. None when there are no such pairs."""
     if not runner.scalar(has_decisions_sql()):
         return None
-    rows = runner.fetchall(SqlStep("decision label check", f"""
-        WITH d AS (SELECT decision_id, kind, unnest(trader_ids) AS trader_id
-                   FROM decisions WHERE withdrawn_at IS NULL),
-             p AS (SELECT DISTINCT a.kind, a.trader_id AS l, b.trader_id AS r
-                   FROM d a JOIN d b ON a.decision_id = b.decision_id AND a.trader_id < b.trader_id)
-        SELECT p.kind, count(*), count(*) FILTER (WHERE cl.cluster_id = cr.cluster_id)
-        FROM p JOIN {CLUSTERS} cl ON cl.trader_id = p.l JOIN {CLUSTERS} cr ON cr.trader_id = p.r
-        GROUP BY p.kind"""))
-    found = {kind: (int(n), int(merged)) for kind, n, merged in rows}
-    if not found:
+    found = {}
+    for kind in DECISION_KINDS:
+        found[kind] = runner.fetchone(SqlStep(f"decision label check {kind}", f"""
+            SELECT count(*), count(*) FILTER (WHERE s.rules_band = 'merge'),
+                   count(*) FILTER (WHERE s.rules_band = 'review')
+            FROM ({decided_pairs_sql(active_decisions_sql(kind))}) d
+            JOIN {CLUSTERS} cl ON cl.trader_id = d.a JOIN {CLUSTERS} cr ON cr.trader_id = d.b
+            LEFT JOIN {SCORED} s ON s.left_id = d.a AND s.right_id = d.b"""))
+    if not any(n for n, _, _ in found.values()):
         return None
-    out = {}
-    for kind in ("never_merge", "always_merge"):
-        n, merged = found.get(kind, (0, 0))
-        out[kind] = {"pairs": n, "would_merge": merged}
-    return out
+    return {kind: {"pairs": int(n), "rules_merge": int(merge), "rules_review": int(review)}
+            for kind, (n, merge, review) in found.items()}
 
 
 def _changed_pairs_sql() -> SqlStep:

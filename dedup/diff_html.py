@@ -83,14 +83,17 @@ def _metrics(diff: RuleDiff) -> str:
     if "decisions" in m.get("old", {}):
         rows = "".join(
             f"<tr><td>{kind}</td>{_cell(m['old']['decisions'][kind]['pairs'], True)}"
-            f"{_cell(m['old']['decisions'][kind]['would_merge'], True)}"
-            f"{_cell(m['new']['decisions'][kind]['would_merge'], True)}</tr>"
-            for kind in ("never_merge", "always_merge"))
+            + "".join(_cell(m[side]["decisions"][kind][key], True)
+                      for side in ("old", "new") for key in ("rules_merge", "rules_review"))
+            + "</tr>" for kind in ("never_merge", "always_merge"))
         parts.append("<h3>Review decisions as labels</h3><p class=\"note\">Pairs inside active "
-                     "decisions whose records are both active, and how many each run would merge "
-                     "(never_merge: should be 0; always_merge: the more the better).</p>"
-                     "<table><thead><tr><th>decision</th><th>pairs</th><th>old merges</th>"
-                     f"<th>new merges</th></tr></thead><tbody>{rows}</tbody></table>")
+                     "decisions whose records are both active, and how many each rule set on its "
+                     "own would merge or propose; the decisions themselves still win in a run "
+                     "(never_merge: the fewer merged the better; always_merge: the more the "
+                     "better).</p>"
+                     "<table><thead><tr><th>decision</th><th>pairs</th><th>old merge</th>"
+                     "<th>old review</th><th>new merge</th><th>new review</th></tr></thead>"
+                     f"<tbody>{rows}</tbody></table>")
     return "<h2>Precision and recall</h2>" + "".join(parts) if parts else ""
 
 

@@ -59,7 +59,7 @@ ACTIVE_NEVER_MERGE = active_decisions_sql("never_merge")
 ACTIVE_ALWAYS_MERGE = active_decisions_sql("always_merge")
 
 
-def _decided_pairs_sql(active: str) -> str:
+def decided_pairs_sql(active: str) -> str:
     """Every pair (a < b) of records inside one active decision."""
     return (f"SELECT DISTINCT l.trader_id AS a, r.trader_id AS b FROM ({active}) l "
             f"JOIN ({active}) r ON l.decision_id = r.decision_id AND l.trader_id < r.trader_id")
@@ -81,7 +81,7 @@ def add_always_merge_pairs_sql(pairs: str = "__dedup__candidate_pairs",
     pairs, normalised = quote_ident(pairs), quote_ident(normalised)
     return SqlStep("pairs of always-merge decisions", f"""
         INSERT INTO {pairs} (left_id, right_id, blocking_rule)
-        SELECT d.a, d.b, 'always_merge decision' FROM ({_decided_pairs_sql(ACTIVE_ALWAYS_MERGE)}) d
+        SELECT d.a, d.b, 'always_merge decision' FROM ({decided_pairs_sql(ACTIVE_ALWAYS_MERGE)}) d
         SEMI JOIN {normalised} l ON l.trader_id = d.a
         SEMI JOIN {normalised} r ON r.trader_id = d.b
         ANTI JOIN {pairs} p ON p.left_id = d.a AND p.right_id = d.b""")
@@ -96,17 +96,23 @@ def decisions_sql(scored: str = "__dedup__scored") -> list[SqlStep]:
       come back after a store is rebuilt and the decisions imported);
     - a pair inside a never-merge decision goes to band 'none'. It is applied second, so when
       people have decided both ways about the same two records, they are not merged.
+
+    A decided pair keeps the band the rules gave it in `rules_band` (NULL on other pairs), so
+    `dedup diff` can check a rule set against the decisions people made.
     """
     scored = quote_ident(scored)
     return [
         SqlStep("decision column", f"ALTER TABLE {scored} ADD COLUMN IF NOT EXISTS decision VARCHAR"),
+        SqlStep("rules band column", f"ALTER TABLE {scored} ADD COLUMN IF NOT EXISTS rules_band VARCHAR"),
         SqlStep("apply always-merge decisions", f"""
-            UPDATE {scored} SET band = 'merge', decision = 'always_merge'
-            FROM ({_decided_pairs_sql(ACTIVE_ALWAYS_MERGE)}) d
+            UPDATE {scored} SET rules_band = coalesce(rules_band, band), band = 'merge',
+                   decision = 'always_merge'
+            FROM ({decided_pairs_sql(ACTIVE_ALWAYS_MERGE)}) d
             WHERE {scored}.left_id = d.a AND {scored}.right_id = d.b"""),
         SqlStep("apply never-merge decisions", f"""
-            UPDATE {scored} SET band = 'none', decision = 'never_merge'
-            FROM ({_decided_pairs_sql(ACTIVE_NEVER_MERGE)}) d
+            UPDATE {scored} SET rules_band = coalesce(rules_band, band), band = 'none',
+                   decision = 'never_merge'
+            FROM ({decided_pairs_sql(ACTIVE_NEVER_MERGE)}) d
             WHERE {scored}.left_id = d.a AND {scored}.right_id = d.b"""),
     ]
 

@@ -57,8 +57,9 @@ def _print_table(diff) -> None:
         typer.echo("")
         for kind in ("never_merge", "always_merge"):
             o, n = metrics["old"]["decisions"][kind], metrics["new"]["decisions"][kind]
-            typer.echo(f"{kind + ' pairs':<18}{o['pairs']:>10,}  would merge: old {o['would_merge']:,}, "
-                       f"new {n['would_merge']:,}")
+            typer.echo(f"{kind + ' pairs':<18}{o['pairs']:>10,}  rules alone merge / propose: "
+                       f"old {o['rules_merge']:,} / {o['rules_review']:,}, "
+                       f"new {n['rules_merge']:,} / {n['rules_review']:,}")
     if diff.empty:
         typer.echo("\nNo changes: the two rule sets give the same bands and clusters.")
         return
@@ -113,8 +114,9 @@ def diff(
 
     Each changed pair is in exactly one pair category. Then examples of each (the records' name,
     address, postcode, phone and website with both scores and bands). With --truth, precision,
-    recall and F1 of each run and their direction; when the store has review decisions, how many
-    never-merge (bad) and always-merge (good) pairs each run would merge.
+    recall and F1 of each run and their direction; when the store has active review decisions,
+    how many of their pairs each rule set on its own would merge or propose (never-merge: the
+    fewer merged the better; always-merge: the more the better; in a run the decisions win).
     """
     from dedup.diff import diff_rules, last_applied_rules
     from dedup.rules import RuleSet

@@ -161,15 +161,30 @@ def test_truth_metrics_and_decisions_as_labels(store, tmp_path):
     db = tmp_path / "labelled.duckdb"
     shutil.copyfile(store, db)
     diff = run_diff(db, rule_set(store, "merge13"), RuleSet.default())
-    a, b = diff.pairs.filter(pl.col("change") == "merge_lost").row(0)[:2]
-    with duckdb.connect(str(db)) as con:   # an always-merge decision on a pair only the old rules merge
-        con.execute("INSERT INTO decisions (decision_id, trader_ids, kind, decided_by, decided_at) "
-                    "VALUES (1, ?, 'always_merge', 'test', now()::TIMESTAMP)", [[a, b]])
+    lost = diff.pairs.filter(pl.col("change") == "merge_lost")
+    a, b = lost.row(0)[:2]
+    c, d = lost.row(1)[:2]
+    with duckdb.connect(str(db)) as con:
+        def decide(decision_id, ids, kind):
+            versions = [con.execute("SELECT updated_at FROM traders WHERE trader_id = ?", [t]).fetchone()[0]
+                        for t in ids]
+            con.execute("INSERT INTO decisions (decision_id, trader_ids, kind, decided_by, decided_at, "
+                        "record_versions) VALUES (?, ?, ?, 'test', now()::TIMESTAMP, ?)",
+                        [decision_id, ids, kind, versions])
+        # pairs only the old rules merge: one people accepted, one they rejected, and one rejection
+        # whose record was edited since (no longer active, so not a label)
+        decide(1, [a, b], "always_merge")
+        decide(2, [c, d], "never_merge")
+        decide(3, sorted([a, d]), "never_merge")
+        con.execute("UPDATE decisions SET record_versions = [TIMESTAMP '2001-01-01', "
+                    "TIMESTAMP '2001-01-01'] WHERE decision_id = 3")
     diff = run_diff(db, rule_set(store, "merge13"), RuleSet.default(), truth=files(store)["truth"])
     m = diff.metrics
-    assert m["old"]["decisions"]["always_merge"] == {"pairs": 1, "would_merge": 1}
-    assert m["new"]["decisions"]["always_merge"] == {"pairs": 1, "would_merge": 0}
-    assert m["new"]["decisions"]["never_merge"] == {"pairs": 0, "would_merge": 0}
+    # the rules' own verdict, before the decisions override it: merged by the old, proposed by the new
+    assert m["old"]["decisions"]["always_merge"] == {"pairs": 1, "rules_merge": 1, "rules_review": 0}
+    assert m["new"]["decisions"]["always_merge"] == {"pairs": 1, "rules_merge": 0, "rules_review": 1}
+    assert m["old"]["decisions"]["never_merge"] == {"pairs": 1, "rules_merge": 1, "rules_review": 0}
+    assert m["new"]["decisions"]["never_merge"] == {"pairs": 1, "rules_merge": 0, "rules_review": 1}
     # a higher merge threshold only takes merges away: recall cannot go up
     assert m["new"]["truth"]["recall"] < m["old"]["truth"]["recall"]
     assert m["direction"]["recall"] == "down"
