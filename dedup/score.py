@@ -95,7 +95,8 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
     Returns the term-frequency and sector-spread tables the levels need, then the scoring statement.
     """
     tfs = tf_columns(rules)
-    token_columns = tuple(dict.fromkeys(col for c in rules.comparisons for col in c.token_columns))
+    token_columns = tuple(dict.fromkeys([*(col for c in rules.comparisons for col in c.token_columns),
+                                         *(col for h in rules.hard_rules for col in h.token_columns)]))
     spread = tuple(dict.fromkeys([*(col for c in rules.comparisons for col in c.sector_columns),
                                   *(col for h in rules.hard_rules for col in h.sector_columns)]))
     levels = [f"{c.level_sql(token_lists=True)} AS {quote_ident(level_column(c.name))}"

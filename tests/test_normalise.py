@@ -15,7 +15,7 @@ from dedup.normalise import (
     website_expr,
 )
 from dedup.normalise.addresses import ADDRESS_ABBREVIATIONS
-from dedup.normalise.names import LEGAL_FORMS, NAME_ABBREVIATIONS
+from dedup.normalise.names import LEGAL_FORMS, NAME_ABBREVIATIONS, typing_slips
 
 
 def apply(expr_fn, values):
@@ -67,6 +67,13 @@ NAME_CASES = [
     ("Smith Intl Dept", "smith international department", None, None),
     ("UK Windows", "uk windows", None, None),
     ("Ltd", "ltd", None, None),
+    # "Limited" and "Ltd" mistyped: one slip of the keyboard
+    ("Exeter Roofing Limitd", "exeter roofing", "ltd", None),
+    ("London Roofing Ldt", "london roofing", "ltd", None),
+    ("Castle Travel Linited", "castle travel", "ltd", None),
+    ("Pauls Bakery Lltd", "pauls bakery", "ltd", None),
+    ("Bright LED", "bright led", None, None),        # a word one slip from "ltd" is kept
+    ("Network LTE", "network lte", None, None),
     ("", None, None, None),
     ("   ", None, None, None),
     (None, None, None, None),
@@ -412,6 +419,16 @@ def test_abbreviation_targets_are_not_sources(mapping):
 
 def test_legal_forms_are_canonical():
     assert set(LEGAL_FORMS.values()) == {"ltd", "llp", "plc", "co", "cic", "inc"}
+
+
+def test_typing_slips_are_the_four_single_mistakes():
+    slips = typing_slips("ltd")
+    assert {"td", "lt", "ld"} <= slips                 # a letter left out
+    assert {"tld", "ldt"} <= slips                     # two swapped
+    assert {"lltd", "lttd", "ltdd"} <= slips           # one doubled
+    assert {"ktd", "lrd", "lts"} <= slips              # a key next to it
+    assert "ltd" not in slips and "lxd" not in slips   # x is not next to t
+    assert "td" not in typing_slips("ltd", deletions=False)
 
 
 # --------------------------------------------------------------- properties

@@ -40,6 +40,40 @@ LEGAL_FORMS: dict[str, str] = {
     "inc": "inc",
 }
 
+# Keys next to each other on a keyboard: the letters a typist hits instead.
+_KEYBOARD_NEIGHBOURS = {
+    "q": "wa", "w": "qes", "e": "wrd", "r": "etf", "t": "ryg", "y": "tuh", "u": "yij", "i": "uok",
+    "o": "ipl", "p": "ol", "a": "qsz", "s": "adw", "d": "sfe", "f": "dgr", "g": "fht", "h": "gjy",
+    "j": "hku", "k": "jli", "l": "ko", "z": "xa", "x": "zcs", "c": "xvd", "v": "cbf", "b": "vng",
+    "n": "bmh", "m": "nj",
+}  # fmt: skip
+
+
+def typing_slips(word: str, *, deletions: bool = True) -> set[str]:
+    """Every way of typing ``word`` with one slip: a letter left out (with ``deletions``), two
+    swapped, one doubled, or one replaced by a key next to it (the four commonest single
+    mistakes; Damerau, 1964)."""
+    slips = set()
+    for i, letter in enumerate(word):
+        if deletions:
+            slips.add(word[:i] + word[i + 1:])
+        slips.add(word[:i] + letter + word[i:])
+        slips.update(word[:i] + key + word[i + 1:] for key in _KEYBOARD_NEIGHBOURS.get(letter, ""))
+        if i + 1 < len(word):
+            slips.add(word[:i] + word[i + 1] + letter + word[i + 2:])
+    slips.discard(word)
+    return slips
+
+
+# "Limited" and "Ltd" mistyped ("Limitd", "Ldt"), a slip advisers make often, so the name
+# compares equal to the correctly typed one. "Ltd" keeps its letters (a two-letter
+# leftover is too ambiguous), and slips that are words or common abbreviations are left.
+LEGAL_FORM_SLIPS: dict[str, str] = {
+    **{slip: "ltd" for slip in typing_slips("limited")},
+    **{slip: "ltd" for slip in typing_slips("ltd", deletions=False) - {"lte", "lts"}},
+}
+LEGAL_FORMS.update({slip: form for slip, form in LEGAL_FORM_SLIPS.items() if slip not in LEGAL_FORMS})
+
 # Abbreviations advisers type -> the one spelling kept. No value may also be
 # a key, so expanding twice changes nothing. "uk" is deliberately absent.
 NAME_ABBREVIATIONS: dict[str, str] = {

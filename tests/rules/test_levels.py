@@ -103,6 +103,26 @@ HARD_CASES = [
     ("name_only", {"website_domain_l": "poundwise.co.uk", "website_domain_r": "poundwise.co.uk",
                    "sectors_website_domain_l": 4}, True),                                # a brand's
 ]
+
+
+def names(left: str, right: str, key_right: str | None = None) -> dict:
+    """The columns `different_name_word` reads, for two normalised names."""
+    return {"name_norm_l": left, "name_norm_r": right, "name_key_l": "KEY", "name_key_r": key_right or "KEY",
+            "tokens_name_norm_l": sorted(set(left.split())), "tokens_name_norm_r": sorted(set(right.split()))}
+
+
+HARD_CASES += [
+    # different_name_word: one word each differs, by more than a slip
+    ("different_name_word", names("james and sons kitchens", "james and sons plastering"), True),
+    ("different_name_word", names("greenway beds", "greenway pets"), True),
+    ("different_name_word", names("james and sons plastering", "james and sons plaatering"), False),
+    ("different_name_word", names("brown van hire", "brown avn hire"), False),        # swapped letters
+    ("different_name_word", names("po roofing", "pro roofing"), False),               # a letter left out
+    ("different_name_word", names("smith roofing", "smith roofing services"), False),  # a word added
+    ("different_name_word", names("smith roofing", "smith roofing"), False),
+    ("different_name_word", names("acme plumbing and heating", "acme roofing and guttering"), False),
+    ("different_name_word", names("greenway beds", "greenway pets", key_right="BRN"), False),
+]
 NAME_ONLY_COLUMNS = [f"{c}_{side}" for c in ("postcode", "address_street", "phone", "website_domain")
                      for side in "lr"] + ["sectors_website_domain_l"]
 
