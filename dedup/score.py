@@ -16,6 +16,8 @@ from dedup.sql import SqlStep, quote_ident
 
 SCORED = "__dedup__scored"
 PAIR_COLUMNS = (*NORMALISED_COLUMNS, "whitelisted")
+#: A similarity used this many times in a scoring statement is computed once (`share_similarities`).
+SHARE_MIN_USES = 2
 
 
 def level_column(comparison_name: str) -> str:
@@ -56,12 +58,14 @@ def sector_spread_sql(column: str) -> SqlStep:
 
 
 def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = (),
-                    token_columns: tuple[str, ...] = (), sector_columns: tuple[str, ...] = ()) -> str:
+                    token_columns: tuple[str, ...] = (), sector_columns: tuple[str, ...] = (),
+                    similarity_columns: tuple[str, ...] = ()) -> str:
     """The pairs with both records' normalised values as `<column>_l` / `<column>_r`, for each of
     `tf_columns` the term-frequency adjustment of the left value as `tf_<column>_l`, for each
     of `sector_columns` the number of postcode sectors the left value is found at as
     `sectors_<column>_l`, and for each of `token_columns` both records' distinct words as
-    `tokens_<column>_l` / `_r` (split once per record, not once per pair)."""
+    `tokens_<column>_l` / `_r` (split once per record, not once per pair), and for each of
+    `similarity_columns` the two values' Jaro-Winkler similarity as `jw_<column>`."""
     tokens = [tokens_column(c) for c in token_columns]
     columns = (*PAIR_COLUMNS, *tokens)
     sides = ", ".join(f"{side}.{quote_ident(c)} AS {quote_ident(f'{c}_{side}')}"
@@ -74,6 +78,8 @@ def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = (),
                    for c in sector_columns)
     joins += "".join(f" LEFT JOIN {quote_ident(sectors_table(c))} {quote_ident('sec_' + c)} "
                      f"ON {quote_ident('sec_' + c)}.value = l.{quote_ident(c)}" for c in sector_columns)
+    tfs += "".join(f", jaro_winkler_similarity(l.{quote_ident(c)}, r.{quote_ident(c)}) "
+                   f"AS {quote_ident(similarity_column(c))}" for c in similarity_columns)
     records = NORMALISED
     if tokens:
         lists = ", ".join(f"list_distinct(string_split({quote_ident(c)}, ' ')) AS {quote_ident(t)}"
@@ -82,6 +88,35 @@ def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = (),
     return (f"SELECT p.left_id, p.right_id, p.blocking_rule, {sides}{tfs} FROM {pairs_table} p "
             f"JOIN {records} l ON l.trader_id = p.left_id "
             f"JOIN {records} r ON r.trader_id = p.right_id{joins}")
+
+
+def similarity_column(column: str) -> str:
+    """The pair column holding the Jaro-Winkler similarity of `column`'s two values."""
+    return f"jw_{column}"
+
+
+def share_similarities(expressions: list[str], min_uses: int = SHARE_MIN_USES
+                       ) -> tuple[list[str], tuple[str, ...]]:
+    """Compute each Jaro-Winkler similarity once per pair.
+
+    The levels of one comparison (name >= 0.95, >= 0.92, >= 0.88) and the hard rules each write
+    `jaro_winkler_similarity(<column>_l, <column>_r)` in full, and DuckDB evaluates every copy
+    (they sit in CASE branches). Each column whose similarity the expressions use at least
+    `min_uses` times gets one `jw_<column>` pair column, and the copies read it instead.
+
+    Returns:
+        (the expressions rewritten, the columns to compute a similarity for).
+    """
+    shared, out = [], list(expressions)
+    for column in PAIR_COLUMNS:
+        forms = {f"jaro_winkler_similarity({quote_ident(column + '_l')}, {quote_ident(column + '_r')})",
+                 f"jaro_winkler_similarity({column}_l, {column}_r)"}
+        if sum(e.count(form) for e in out for form in forms) < min_uses:
+            continue
+        shared.append(column)
+        for form in forms:
+            out = [e.replace(form, quote_ident(similarity_column(column))) for e in out]
+    return out, tuple(shared)
 
 
 def tf_columns(rules: RuleSet) -> tuple[str, ...]:
@@ -103,6 +138,7 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
               for c in rules.comparisons]
     levels += [quote_ident(tf_column(c)) for c in tfs]
     flags = [f"{h.condition_sql()} AS {quote_ident(hard_column(h.name))}" for h in rules.hard_rules]
+    levels_and_flags, similarities = share_similarities(levels + flags)
     weights = " + ".join(c.weight_sql(level_column(c.name)) for c in rules.comparisons)
     never = [quote_ident(hard_column(h.name)) for h in rules.hard_rules if h.effect == "never_match"]
     review_only = [quote_ident(hard_column(h.name)) for h in rules.hard_rules
@@ -116,8 +152,8 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
         f"WHEN score >= ? AND NOT ({review_only_sql}) THEN 'merge' "
         f"WHEN score >= ? THEN 'review' ELSE 'none' END AS band "
         f"FROM (SELECT *, {weights} AS score FROM ("
-        f"SELECT left_id, right_id, blocking_rule, {', '.join(levels + flags)} "
-        f"FROM ({pair_values_sql(pairs_table, tfs, token_columns, spread)})))",
+        f"SELECT left_id, right_id, blocking_rule, {', '.join(levels_and_flags)} "
+        f"FROM ({pair_values_sql(pairs_table, tfs, token_columns, spread, similarities)})))",
         (rules.merge_threshold, rules.review_threshold),
     )]
 

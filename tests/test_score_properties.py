@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from dedup.blocking.pairs import PAIRS
 from dedup.pipeline import run_pipeline
 from dedup.rules import RuleSet
-from dedup.score import SCORED, score_pairs_sql
+from dedup.score import SCORED, score_pairs_sql, share_similarities
 from dedup.sql import Runner, SqlStep
 from dedup.store import Store
 from tests.conftest import TODAY
@@ -61,3 +61,38 @@ def test_pairs_are_unique_ordered_and_scores_symmetric(tmp_path_factory, rows):
             WHERE abs(a.score - b.score) > 1e-9 OR a.band <> b.band"""))
         assert diff == []
         assert runner.scalar(SqlStep("count", "SELECT count(*) FROM swapped_scored")) == len(pairs)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=traders)
+def test_sharing_similarities_changes_no_level_flag_or_score(tmp_path_factory, rows, monkeypatch):
+    """Each Jaro-Winkler similarity is computed once per pair (`share_similarities`); the scored
+    pairs equal those of the statement with every copy written out."""
+    path = tmp_path_factory.mktemp("share") / "store.duckdb"
+    load(path, rows)
+    rules = RuleSet.default()
+    with Store(path, read_only=True) as store:
+        run_pipeline(store, rules, today=TODAY)
+        runner: Runner = store.runner
+        with monkeypatch.context() as m:
+            m.setattr(share_similarities, "__defaults__", (10**9,))   # never share
+            inline = score_pairs_sql(rules, output="inline_scored")
+        assert "jw_name_norm" not in inline[-1].sql and "jw_name_norm" in score_pairs_sql(rules)[-1].sql
+        runner.run(inline)
+        columns = [c for c in runner.frame(SqlStep("cols", f"SELECT * FROM {SCORED} LIMIT 0")).columns
+                   if c not in ("decision", "rules_band")]
+        a, b = (runner.frame(SqlStep(t, f"SELECT {', '.join(columns)} FROM {t} ORDER BY left_id, right_id"))
+                for t in (SCORED, "inline_scored"))
+        assert a.equals(b)
+
+
+def test_share_similarities_rewrites_only_repeated_similarities():
+    exprs = ['CASE WHEN jaro_winkler_similarity("name_norm_l", "name_norm_r") >= 0.9 THEN 1 '
+             'WHEN jaro_winkler_similarity("name_norm_l", "name_norm_r") >= 0.8 THEN 2 ELSE 3 END',
+             "jaro_winkler_similarity(name_norm_l, name_norm_r) < 0.88",
+             'jaro_winkler_similarity("address_town_l", "address_town_r") >= 0.9']
+    out, shared = share_similarities(exprs)
+    assert shared == ("name_norm",)
+    assert out[0] == 'CASE WHEN "jw_name_norm" >= 0.9 THEN 1 WHEN "jw_name_norm" >= 0.8 THEN 2 ELSE 3 END'
+    assert out[1] == '"jw_name_norm" < 0.88'
+    assert out[2] == exprs[2]                      # used once: left where it is
