@@ -24,6 +24,15 @@ _EXTRA_FOLDS = {
     "þ": "th",
 }
 
+#: The letters next to each one on a UK keyboard: the keys a typist hits instead. The normaliser
+#: reads it for slips in legal forms; `dedup synth` types its errors with it.
+KEYBOARD_NEIGHBOURS = {
+    "q": "wa", "w": "qes", "e": "wrd", "r": "etf", "t": "ryg", "y": "tuh", "u": "yij", "i": "uok",
+    "o": "ipl", "p": "ol", "a": "qsz", "s": "adw", "d": "sfe", "f": "dgr", "g": "fht", "h": "gjy",
+    "j": "hku", "k": "jli", "l": "ko", "z": "xa", "x": "zcs", "c": "xvd", "v": "cbf", "b": "vng",
+    "n": "bmh", "m": "nj",
+}  # fmt: skip
+
 
 def _accent_folds() -> dict[str, str]:
     """Map each lower-case accented Latin letter to its ASCII letters.

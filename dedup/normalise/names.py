@@ -10,6 +10,7 @@ import string
 import polars as pl
 
 from dedup.normalise._text import (
+    KEYBOARD_NEIGHBOURS,
     fold,
     map_tokens,
     null_if_empty,
@@ -40,15 +41,6 @@ LEGAL_FORMS: dict[str, str] = {
     "inc": "inc",
 }
 
-# Keys next to each other on a keyboard: the letters a typist hits instead.
-_KEYBOARD_NEIGHBOURS = {
-    "q": "wa", "w": "qes", "e": "wrd", "r": "etf", "t": "ryg", "y": "tuh", "u": "yij", "i": "uok",
-    "o": "ipl", "p": "ol", "a": "qsz", "s": "adw", "d": "sfe", "f": "dgr", "g": "fht", "h": "gjy",
-    "j": "hku", "k": "jli", "l": "ko", "z": "xa", "x": "zcs", "c": "xvd", "v": "cbf", "b": "vng",
-    "n": "bmh", "m": "nj",
-}  # fmt: skip
-
-
 def typing_slips(word: str, *, deletions: bool = True) -> set[str]:
     """Every way of typing ``word`` with one slip: a letter left out (with ``deletions``), two
     swapped, one doubled, or one replaced by a key next to it (the four commonest single
@@ -58,7 +50,7 @@ def typing_slips(word: str, *, deletions: bool = True) -> set[str]:
         if deletions:
             slips.add(word[:i] + word[i + 1:])
         slips.add(word[:i] + letter + word[i:])
-        slips.update(word[:i] + key + word[i + 1:] for key in _KEYBOARD_NEIGHBOURS.get(letter, ""))
+        slips.update(word[:i] + key + word[i + 1:] for key in KEYBOARD_NEIGHBOURS.get(letter, ""))
         if i + 1 < len(word):
             slips.add(word[:i] + word[i + 1] + letter + word[i + 2:])
     slips.discard(word)

@@ -13,6 +13,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dedup.normalise._text import KEYBOARD_NEIGHBOURS
+
 
 def zipf_weights(n: int, s: float = 1.0) -> np.ndarray:
     """Return normalised Zipf weights ``1 / rank**s`` for ``n`` ranked items.
@@ -192,12 +194,7 @@ POSTCODE_PLACEHOLDERS = ("N/A", "unknown", "TBC", "-", "none", "n/a", "?")
 
 # Keyboard neighbours for substitution typos, and look-alike characters for
 # postcode mistypes ("O" for "0", "I" for "1").
-QWERTY_NEIGHBOURS = {
-    "q": "wa", "w": "qes", "e": "wrd", "r": "etf", "t": "ryg", "y": "tuh", "u": "yij", "i": "uok",
-    "o": "ipl", "p": "ol", "a": "qsz", "s": "adw", "d": "sfe", "f": "dgr", "g": "fht", "h": "gjy",
-    "j": "hku", "k": "jli", "l": "ko", "z": "xa", "x": "zcs", "c": "xvd", "v": "cbf", "b": "vng",
-    "n": "bmh", "m": "nj",
-}  # fmt: skip
+QWERTY_NEIGHBOURS = KEYBOARD_NEIGHBOURS
 LOOKALIKES = {
     "0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8", "2": "Z",
     "Z": "2", "6": "G", "G": "6",
