@@ -88,8 +88,7 @@ class RuleDiff:
         runs: each run's summary (records, bands, clusters, ...), by side.
         metrics: per side, `truth` (pairwise precision / recall / F1, with --truth) and
             `decisions` (active decisions' pairs, and how many the rules alone would merge or
-            propose); `direction` of each
-            truth metric ('up' | 'down' | 'same').
+            propose); `direction` of each truth metric ('up' | 'down' | 'same').
     """
 
     old: RuleSet

@@ -70,22 +70,22 @@ def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = (),
     columns = (*PAIR_COLUMNS, *tokens)
     sides = ", ".join(f"{side}.{quote_ident(c)} AS {quote_ident(f'{c}_{side}')}"
                       for c in columns for side in ("l", "r"))
-    tfs = "".join(f", {quote_ident('tf_' + c)}.adjustment AS {quote_ident(tf_column(c))}"
+    extra = "".join(f", {quote_ident('tf_' + c)}.adjustment AS {quote_ident(tf_column(c))}"
                   for c in tf_columns)
     joins = "".join(f" LEFT JOIN {quote_ident(tf_table(c))} {quote_ident('tf_' + c)} "
                     f"ON {quote_ident('tf_' + c)}.value = l.{quote_ident(c)}" for c in tf_columns)
-    tfs += "".join(f", {quote_ident('sec_' + c)}.sectors AS {quote_ident(sectors_column(c))}"
+    extra += "".join(f", {quote_ident('sec_' + c)}.sectors AS {quote_ident(sectors_column(c))}"
                    for c in sector_columns)
     joins += "".join(f" LEFT JOIN {quote_ident(sectors_table(c))} {quote_ident('sec_' + c)} "
                      f"ON {quote_ident('sec_' + c)}.value = l.{quote_ident(c)}" for c in sector_columns)
-    tfs += "".join(f", jaro_winkler_similarity(l.{quote_ident(c)}, r.{quote_ident(c)}) "
+    extra += "".join(f", jaro_winkler_similarity(l.{quote_ident(c)}, r.{quote_ident(c)}) "
                    f"AS {quote_ident(similarity_column(c))}" for c in similarity_columns)
     records = NORMALISED
     if tokens:
         lists = ", ".join(f"list_distinct(string_split({quote_ident(c)}, ' ')) AS {quote_ident(t)}"
                           for c, t in zip(token_columns, tokens))
         records = f"(SELECT *, {lists} FROM {NORMALISED})"
-    return (f"SELECT p.left_id, p.right_id, p.blocking_rule, {sides}{tfs} FROM {pairs_table} p "
+    return (f"SELECT p.left_id, p.right_id, p.blocking_rule, {sides}{extra} FROM {pairs_table} p "
             f"JOIN {records} l ON l.trader_id = p.left_id "
             f"JOIN {records} r ON r.trader_id = p.right_id{joins}")
 

@@ -41,6 +41,7 @@ LEGAL_FORMS: dict[str, str] = {
     "inc": "inc",
 }
 
+
 def typing_slips(word: str, *, deletions: bool = True) -> set[str]:
     """Every way of typing ``word`` with one slip: a letter left out (with ``deletions``), two
     swapped, one doubled, or one replaced by a key next to it (the four commonest single
@@ -64,7 +65,7 @@ LEGAL_FORM_SLIPS: dict[str, str] = {
     **{slip: "ltd" for slip in typing_slips("limited")},
     **{slip: "ltd" for slip in typing_slips("ltd", deletions=False) - {"lte", "lts"}},
 }
-LEGAL_FORMS.update({slip: form for slip, form in LEGAL_FORM_SLIPS.items() if slip not in LEGAL_FORMS})
+_TYPED_LEGAL_FORMS = {**LEGAL_FORM_SLIPS, **LEGAL_FORMS}
 
 # Abbreviations advisers type -> the one spelling kept. No value may also be
 # a key, so expanding twice changes nothing. "uk" is deliberately absent.
@@ -156,7 +157,7 @@ _BRACKETED_PROPRIETOR = (
 # A run of one or more legal forms at the end, each after a space, so a name
 # that is nothing but "Ltd" is kept. Removing the whole run at once ("Smith &
 # Co Ltd") means nothing removable is left behind.
-_LEGAL_WORDS = word_alternation(LEGAL_FORMS)
+_LEGAL_WORDS = word_alternation(_TYPED_LEGAL_FORMS)
 _LEGAL_SUFFIX = rf"(?:\s+{_LEGAL_WORDS})+$"
 _LAST_LEGAL_FORM = rf"\s({_LEGAL_WORDS})$"
 
@@ -268,7 +269,7 @@ def name_expr(col: pl.Expr) -> pl.Expr:
             "legal_form": pl.field("expanded")
             .str.extract(f"({_LEGAL_SUFFIX})")
             .str.extract(_LAST_LEGAL_FORM)
-            .replace_strict(LEGAL_FORMS, default=None, return_dtype=pl.String),
+            .replace_strict(_TYPED_LEGAL_FORMS, default=None, return_dtype=pl.String),
             "name_norm": null_if_empty(
                 pl.field("expanded")
                 .str.replace(_LEGAL_SUFFIX, "")

@@ -6,6 +6,7 @@ file can never carry raw SQL.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 #: Two valid postcodes more than one typed character apart (Damerau-Levenshtein distance above 1),
@@ -22,9 +23,11 @@ BRAND_SECTORS = 3
 SAME_LOCAL_WEBSITE = (f"(website_domain_l = website_domain_r "
                       f"AND coalesce(sectors_website_domain_l, 0) <= {BRAND_SECTORS})")
 
+
 def _own_word(side: str) -> str:
     """SQL for the first word of one side's name (`side` 'l' or 'r') that the other name lacks,
-    from the per-record word lists (`tokens_name_norm_l` / `_r`, see `TOKEN_COLUMNS`)."""
+    from the per-record word lists (`tokens_name_norm_l` / `_r`, which scoring adds for
+    any hard rule that reads them)."""
     other = "r" if side == "l" else "l"
     return (f"list_filter(tokens_name_norm_{side}, "
             f"lambda w: NOT list_contains(tokens_name_norm_{other}, w))[1]")
@@ -36,8 +39,8 @@ def _own_word(side: str) -> str:
 #: the whole name rates such pairs 0.92 or more, as its bonus for a shared beginning outweighs the
 #: word that tells the businesses apart; the rule looks only at such names (first words that
 #: sound alike, `name_key`, and Jaro-Winkler 0.88 or more, the lowest the default name levels
-#: credit), and the cheap tests
-#: come first, so CASE works out the differing words for a few pairs in a hundred.
+#: credit), and the cheap tests come first, so CASE works out the differing words for a few
+#: pairs in a hundred.
 ANOTHER_WORD = (
     "CASE WHEN name_norm_l = name_norm_r "
     "OR name_key_l <> name_key_r "
@@ -46,14 +49,6 @@ ANOTHER_WORD = (
     "OR len(list_intersect(tokens_name_norm_l, tokens_name_norm_r)) <> len(tokens_name_norm_l) - 1 "
     f"THEN FALSE ELSE list_transform([[{_own_word('l')}, {_own_word('r')}]], lambda w: "
     f"jaro_winkler_similarity(w[1], w[2]) < 0.8 AND damerau_levenshtein(w[1], w[2]) > 1)[1] END")
-
-#: Hard rules whose condition reads each record's distinct words (`tokens_<column>_l` / `_r`),
-#: and the columns it reads them for.
-TOKEN_COLUMNS = {"different_name_word": ("name_norm",)}
-
-#: Hard rules whose condition reads how many postcode sectors a value is found at
-#: (`sectors_<column>_l`), and the columns it reads it for.
-SECTOR_COLUMNS = {"name_only": ("website_domain",)}
 
 #: name -> (SQL condition over the pair's _l/_r columns, what it means).
 HARD_RULE_CONDITIONS = {
@@ -108,6 +103,11 @@ EFFECTS = {
 }
 
 
+def _columns_read(pattern: str, condition: str) -> tuple[str, ...]:
+    """The columns named by `pattern`'s group in `condition`, each once, in order."""
+    return tuple(dict.fromkeys(re.findall(pattern, condition)))
+
+
 @dataclass(frozen=True)
 class HardRule:
     """A named condition and what it does to a pair.
@@ -131,13 +131,14 @@ class HardRule:
 
     @property
     def token_columns(self) -> tuple[str, ...]:
-        """Columns whose per-record word lists the condition reads."""
-        return TOKEN_COLUMNS.get(self.name, ())
+        """Columns whose per-record word lists (`tokens_<column>_l` / `_r`) the condition reads."""
+        return _columns_read(r"tokens_(\w+?)_[lr]\b", HARD_RULE_CONDITIONS[self.name][0])
 
     @property
     def sector_columns(self) -> tuple[str, ...]:
-        """Columns whose values' spread over postcode sectors the condition reads."""
-        return SECTOR_COLUMNS.get(self.name, ())
+        """Columns whose values' spread over postcode sectors (`sectors_<column>_l`) the
+        condition reads."""
+        return _columns_read(r"sectors_(\w+?)_l\b", HARD_RULE_CONDITIONS[self.name][0])
 
     @property
     def description(self) -> str:
