@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,15 +43,21 @@ def load(path, rows) -> None:
                           "SELECT * FROM incoming")
 
 
+@contextmanager
+def scored_store(tmp_path_factory, rows) -> Iterator[Runner]:
+    """A real store holding `rows`, after a dry run of the default rules: its runner."""
+    path = tmp_path_factory.mktemp("prop") / "store.duckdb"
+    load(path, rows)
+    with Store(path, read_only=True) as store:
+        run_pipeline(store, RuleSet.default(), today=TODAY)
+        yield store.runner
+
+
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=traders)
 def test_pairs_are_unique_ordered_and_scores_symmetric(tmp_path_factory, rows):
-    path = tmp_path_factory.mktemp("prop") / "store.duckdb"
-    load(path, rows)
     rules = RuleSet.default()
-    with Store(path, read_only=True) as store:
-        run_pipeline(store, rules, today=TODAY)
-        runner: Runner = store.runner
+    with scored_store(tmp_path_factory, rows) as runner:
         pairs = runner.fetchall(SqlStep("pairs", f"SELECT left_id, right_id FROM {PAIRS}"))
         assert len(pairs) == len(set(pairs))
         assert all(a < b for a, b in pairs)
@@ -68,12 +77,8 @@ def test_pairs_are_unique_ordered_and_scores_symmetric(tmp_path_factory, rows):
 def test_sharing_similarities_changes_no_level_flag_or_score(tmp_path_factory, rows, monkeypatch):
     """Each Jaro-Winkler similarity is computed once per pair (`share_similarities`); the scored
     pairs equal those of the statement with every copy written out."""
-    path = tmp_path_factory.mktemp("share") / "store.duckdb"
-    load(path, rows)
     rules = RuleSet.default()
-    with Store(path, read_only=True) as store:
-        run_pipeline(store, rules, today=TODAY)
-        runner: Runner = store.runner
+    with scored_store(tmp_path_factory, rows) as runner:
         with monkeypatch.context() as m:
             m.setattr(share_similarities, "__defaults__", (10**9,))   # never share
             inline = score_pairs_sql(rules, output="inline_scored")
