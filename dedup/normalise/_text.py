@@ -25,7 +25,7 @@ _EXTRA_FOLDS = {
 }
 
 #: The letters next to each one on a UK keyboard: the keys a typist hits instead. The normaliser
-#: reads it for slips in legal forms; `dedup synth` types its errors with it.
+#: reads it for slips in legal forms (`dedup synth` has its own model of slips, deliberately).
 KEYBOARD_NEIGHBOURS = {
     "q": "wa", "w": "qes", "e": "wrd", "r": "etf", "t": "ryg", "y": "tuh", "u": "yij", "i": "uok",
     "o": "ipl", "p": "ol", "a": "qsz", "s": "adw", "d": "sfe", "f": "dgr", "g": "fht", "h": "gjy",

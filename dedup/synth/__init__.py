@@ -13,7 +13,9 @@ Layout: :mod:`~dedup.synth.vocab` (word lists, postcode districts),
 :mod:`~dedup.synth.entities` with :mod:`~dedup.synth.geography`,
 :mod:`~dedup.synth.names` and :mod:`~dedup.synth.phones` (the businesses),
 :mod:`~dedup.synth.records` (records of each business),
-:mod:`~dedup.synth.corrupt` (how advisers type them) and
+:mod:`~dedup.synth.corrupt` (how advisers type them, with the slips of
+:mod:`~dedup.synth.typos`, a model of its own that shares nothing with the
+normaliser) and
 :mod:`~dedup.synth.children` (cases, tracks, certificates, whitelist).
 """
 

@@ -13,21 +13,10 @@ import polars as pl
 
 from dedup.synth import vocab
 from dedup.synth.phones import PHONE_FORMAT_P, format_phone
+from dedup.synth.typos import ABBREVIATIONS, NAME_SLIPS, PHONE_SLIPS, POSTCODE_SLIPS, SlipModel, apply_rules, slip
 
 _ORIGINAL_INTENSITY = 0.25
 _c = pl.col
-
-# Substitution candidates per character, for typos in each kind of field.
-_NAME_NEIGHBOURS = {
-    **vocab.QWERTY_NEIGHBOURS,
-    **{k.upper(): v.upper() for k, v in vocab.QWERTY_NEIGHBOURS.items()},
-}
-_DIGIT_NEIGHBOURS = {str(d): f"{(d - 1) % 10}{(d + 1) % 10}" for d in range(10)}
-_POSTCODE_NEIGHBOURS = {
-    **{k.upper(): v.upper() for k, v in vocab.QWERTY_NEIGHBOURS.items()},
-    **_DIGIT_NEIGHBOURS,
-    **vocab.LOOKALIKES,  # "O" for "0" is the classic postcode slip
-}
 
 _LEGAL_VARIANTS = (  # canonical forms -> forms advisers type (None: left off)
     (("Ltd", "Limited"), ("Ltd", "Ltd.", "Limited", "LTD", "ltd", None)),
@@ -40,7 +29,6 @@ _WEBSITE_FORMATS = (  # (prefix, suffix) around the host
     ("https://www.", "/contact"), ("WWW.", ""), ("http://www.", "/index.html"),
 )  # fmt: skip
 _WEBSITE_FORMAT_P = (0.35, 0.15, 0.1, 0.15, 0.08, 0.08, 0.04, 0.05)
-_TYPO_OP_P = (0.3, 0.25, 0.3, 0.15)  # deletion, transposition, substitution, doubling
 
 
 class Dice:
@@ -95,42 +83,18 @@ def _pick(options: tuple[str | None, ...], r: pl.Expr) -> pl.Expr:
     return expr
 
 
-def _typo_expr(neighbours: dict[str, str]) -> pl.Expr:
-    """One typo in column ``s``, driven by draw columns ``_u``, ``_v`` and ``_op``."""
-    s = _c("s")
-    pos = (1 + _c("_u") * (s.str.len_chars().cast(pl.Int64) - 2)).floor().cast(pl.Int64)
-    before, ch, after = s.str.slice(0, pos), s.str.slice(pos, 1), s.str.slice(pos + 1)
-    candidates = ch.replace_strict(neighbours, default=None, return_dtype=pl.String)
-    substitute = candidates.str.slice((_c("_v") * candidates.str.len_chars()).floor().cast(pl.Int64), 1)
-    op = _c("_op")
-    return (
-        pl.when(op == 0)
-        .then(pl.concat_str([before, after]))
-        .when(op == 1)
-        .then(pl.concat_str([before, s.str.slice(pos + 1, 1), ch, s.str.slice(pos + 2)]))
-        .when(op == 2)
-        .then(pl.concat_str([before, substitute.fill_null(ch), after]))
-        .otherwise(pl.concat_str([before, ch, ch, after]))
-    )
+def with_typo(df: pl.DataFrame, column: str, dice: Dice, p: float, model: SlipModel) -> pl.DataFrame:
+    """Give ``column`` one slip (:mod:`dedup.synth.typos`) with chance ``p``.
 
-
-def with_typo(
-    df: pl.DataFrame, column: str, dice: Dice, p: float, neighbours: dict[str, str]
-) -> pl.DataFrame:
-    """Give ``column`` one typo with chance ``p``.
-
-    A typo is a deletion, transposition, substitution (by a neighbouring
-    key or look-alike) or doubled letter. The first character is never
-    touched (advisers rarely get it wrong, and the service's search is
-    "begins with"); values under 4 characters are left alone. Only the hit
-    rows are worked on, as typos are string surgery and most rows have none.
+    Values under 4 characters are left alone. Only the hit rows are worked on, as slips are
+    string surgery and most rows have none.
 
     Args:
         df: Frame holding ``column``.
         column: Name of a String column.
         dice: Per-record random draws.
-        p: Chance of a typo (times the record intensity).
-        neighbours: Characters each character may be mistyped as.
+        p: Chance of a slip (times the record intensity).
+        model: How the field is mistyped.
 
     Returns:
         ``df`` with ``column`` updated.
@@ -138,16 +102,16 @@ def with_typo(
     values = df[column]
     long_enough = (values.str.len_chars() >= 4).fill_null(False).to_numpy()
     rows = np.flatnonzero(dice.flag(p).to_numpy() & long_enough)
-    hit = pl.DataFrame(
-        {
-            "s": values.gather(rows),
-            "_u": dice.uniform(len(rows)),
-            "_v": dice.uniform(len(rows)),
-            "_op": dice.index(_TYPO_OP_P, len(rows)),
-        }
-    )
-    typed = hit.select(_typo_expr(neighbours)).to_series()
+    typed = slip(values.gather(rows), model, dice.rng)
     return df.with_columns(values.clone().scatter(rows, typed))
+
+
+def _abbreviate(df: pl.DataFrame, column: str, dice: Dice, p: float) -> pl.DataFrame:
+    """Shorten one trade word of ``column`` ("Maint", "Bros") with chance ``p``, where it has one."""
+    values = df[column]
+    rows = np.flatnonzero(dice.flag(p).to_numpy() & values.is_not_null().to_numpy())
+    short, _ = apply_rules(values.gather(rows), ABBREVIATIONS, dice.rng)
+    return df.with_columns(values.clone().scatter(rows, short))
 
 
 def _change_case(
@@ -234,8 +198,9 @@ def _render_name(df: pl.DataFrame, dice: Dice) -> pl.DataFrame:
         .otherwise(name)
     )
     df = _step(df, {"_drop": dice.flag(0.4), "_curly": dice.flag(0.05)}, "name", apostrophe)
-    df = with_typo(df, "name", dice, 0.22, _NAME_NEIGHBOURS)
-    df = with_typo(df, "name", dice, 0.05, _NAME_NEIGHBOURS)  # a second one
+    df = _abbreviate(df, "name", dice, 0.08)
+    df = with_typo(df, "name", dice, 0.22, NAME_SLIPS)
+    df = with_typo(df, "name", dice, 0.05, NAME_SLIPS)  # a second one
     spaced = pl.when("_space").then(name.str.replace(" ", "  ", literal=True) + " ").otherwise(name)
     df = _step(df, {"_space": dice.flag(0.04)}, "name", spaced)
     return _change_case(df, "name", dice, upper=0.12, lower=0.04, title=0.05)
@@ -247,7 +212,7 @@ def _render_postcode(df: pl.DataFrame, dice: Dice) -> pl.DataFrame:
     Typed postcodes may be mistyped ("TR1 IAU"), lack the space, have extra
     spaces, be lower case, be a placeholder ("N/A", "TBC") or be missing.
     """
-    df = with_typo(df, "postcode", dice, 0.05, _POSTCODE_NEIGHBOURS)
+    df = with_typo(df, "postcode", dice, 0.05, POSTCODE_SLIPS)
     pc = _c("postcode")
     spacing = (
         pl.when("_no_space")
@@ -276,7 +241,7 @@ def _render_address(df: pl.DataFrame, dice: Dice) -> pl.DataFrame:
     Park"), dropped (locality, town, county), swapped, or followed by the
     typed postcode; the whole address may be missing or in another case.
     """
-    df = with_typo(df, "street_name", dice, 0.1, _NAME_NEIGHBOURS)
+    df = with_typo(df, "street_name", dice, 0.1, NAME_SLIPS)
     merge_unit = _c("_merge") & _c("building").is_not_null()
     locality = pl.when(~_c("_no_locality")).then("locality")
     town = pl.when(~(_c("_no_town") & _c("locality").is_not_null())).then("town")
@@ -318,7 +283,7 @@ def _render_phone(df: pl.DataFrame, dice: Dice) -> pl.DataFrame:
         _digits=pl.when(use_alt).then("phone_alt").otherwise("phone"),
         _area_len=pl.when(use_alt).then("phone_alt_area_len").otherwise("phone_area_len"),
     )
-    df = with_typo(df, "_digits", dice, 0.03, _DIGIT_NEIGHBOURS)
+    df = with_typo(df, "_digits", dice, 0.03, PHONE_SLIPS)
     typed = pl.when(~_c("_missing")).then(format_phone(_c("_digits"), _c("_area_len"), _c("_fmt")))
     draws = {"_missing": dice.flag(0.3), "_fmt": dice.index(PHONE_FORMAT_P)}
     return _step(df, draws, "phone", typed).drop("_alt", "_digits", "_area_len")

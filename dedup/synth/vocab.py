@@ -13,8 +13,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dedup.normalise._text import KEYBOARD_NEIGHBOURS
-
 
 def zipf_weights(n: int, s: float = 1.0) -> np.ndarray:
     """Return normalised Zipf weights ``1 / rank**s`` for ``n`` ranked items.
@@ -191,14 +189,6 @@ RETAIL_TYPES = ("Retail Park", "Shopping Centre")
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
 POSTCODE_PLACEHOLDERS = ("N/A", "unknown", "TBC", "-", "none", "n/a", "?")
-
-# Keyboard neighbours for substitution typos, and look-alike characters for
-# postcode mistypes ("O" for "0", "I" for "1").
-QWERTY_NEIGHBOURS = KEYBOARD_NEIGHBOURS
-LOOKALIKES = {
-    "0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8", "2": "Z",
-    "Z": "2", "6": "G", "G": "6",
-}  # fmt: skip
 
 SCHEMES = ("Buy With Confidence", "Trusted Trader", "Trading Standards Approved")
 SCHEME_WEIGHTS = (0.5, 0.3, 0.2)
