@@ -202,10 +202,12 @@ def test_tracks_and_certificates_volumes_and_windows(tables: dict[str, pl.DataFr
         assert table["start_date"].max() <= AS_OF
         active = ((table["start_date"] <= AS_OF) & (table["end_date"] >= AS_OF)).mean()
         assert 0.15 < active < 0.95
-        assert 0 < table["end_date"].null_count() < 0.1 * table.height
+        assert table["end_date"].null_count() < 0.1 * table.height
         assert (
             table["end_date"].drop_nulls() > table["start_date"].filter(table["end_date"].is_not_null())
         ).all()
+    # Some run with no end date (a few per cent: too few among 20k records' tracks to count on).
+    assert tracks["end_date"].null_count() + certificates["end_date"].null_count() > 0
     assert (tracks["raised_at"] <= tracks["start_date"]).all()
     assert tracks["ts_id"].str.contains(r"^TS\d{3}$").all()
     assert set(certificates["scheme"].unique()) == {

@@ -13,7 +13,16 @@ import polars as pl
 
 from dedup.synth import vocab
 from dedup.synth.phones import PHONE_FORMAT_P, format_phone
-from dedup.synth.typos import ABBREVIATIONS, NAME_SLIPS, PHONE_SLIPS, POSTCODE_SLIPS, SlipModel, apply_rules, slip
+from dedup.synth.typos import (
+    ABBREVIATIONS,
+    NAME_SLIPS,
+    PHONE_SLIPS,
+    POSTCODE_SLIPS,
+    SlipDraws,
+    SlipModel,
+    apply_rules,
+    slip,
+)
 
 _ORIGINAL_INTENSITY = 0.25
 _c = pl.col
@@ -102,7 +111,8 @@ def with_typo(df: pl.DataFrame, column: str, dice: Dice, p: float, model: SlipMo
     values = df[column]
     long_enough = (values.str.len_chars() >= 4).fill_null(False).to_numpy()
     rows = np.flatnonzero(dice.flag(p).to_numpy() & long_enough)
-    typed = slip(values.gather(rows), model, dice.rng)
+    draws = SlipDraws.draw(dice.rng, dice.n, model)  # for every record: see SlipDraws
+    typed = slip(values.gather(rows), model, draws.take(rows))
     return df.with_columns(values.clone().scatter(rows, typed))
 
 
@@ -110,7 +120,8 @@ def _abbreviate(df: pl.DataFrame, column: str, dice: Dice, p: float) -> pl.DataF
     """Shorten one trade word of ``column`` ("Maint", "Bros") with chance ``p``, where it has one."""
     values = df[column]
     rows = np.flatnonzero(dice.flag(p).to_numpy() & values.is_not_null().to_numpy())
-    short, _ = apply_rules(values.gather(rows), ABBREVIATIONS, dice.rng)
+    keys = dice.rng.integers(0, 2**63, dice.n, dtype=np.uint64)  # for every record: see SlipDraws
+    short, _ = apply_rules(values.gather(rows), ABBREVIATIONS, keys[rows])
     return df.with_columns(values.clone().scatter(rows, short))
 
 

@@ -186,25 +186,58 @@ PHONE_SLIPS = SlipModel(op_p=(0.40, 0.15, 0.0, 0.12, 0.33, 0.0, 0.0, 0.0, 0.0), 
                         first_letter_p=0.0)
 
 
-def apply_rules(values: pl.Series, rules: tuple[Rule, ...], rng: np.random.Generator) -> tuple[pl.Series, np.ndarray]:
+@dataclass(frozen=True)
+class SlipDraws:
+    """The random draws of one slip per value, aligned with the values.
+
+    They are drawn for every record of a table (:meth:`draw`) and then taken for the records
+    that get a slip (:meth:`take`), so how many values a slip touches or which rules apply to
+    them never shifts the generator's later draws: records whose text is the same get the same
+    slips, whatever happened to other records.
+    """
+
+    op: np.ndarray  # index into OPS, drawn by the model's op_p
+    u: np.ndarray  # position (or which space to lose)
+    v: np.ndarray  # which neighbouring key
+    first: np.ndarray  # uniform: below first_letter_p, the slip lands on the first character
+    key: np.ndarray  # uint64 seed of the rule choice
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n: int, model: SlipModel) -> SlipDraws:
+        return cls(op=rng.choice(len(OPS), size=n, p=model.op_p).astype(np.int8), u=rng.random(n),
+                   v=rng.random(n), first=rng.random(n), key=rng.integers(0, 2**63, n, dtype=np.uint64))
+
+    def take(self, rows: np.ndarray) -> SlipDraws:
+        return SlipDraws(self.op[rows], self.u[rows], self.v[rows], self.first[rows], self.key[rows])
+
+
+def _rule_keys(key: np.ndarray, n_rules: int) -> np.ndarray:
+    """Uniforms in [0, 1) per (value, rule), hashed from each value's key (SplitMix64's finaliser)."""
+    with np.errstate(over="ignore"):
+        x = key[:, None] + np.arange(1, n_rules + 1, dtype=np.uint64)[None, :] * np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return (x >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
+def apply_rules(values: pl.Series, rules: tuple[Rule, ...], key: np.ndarray) -> tuple[pl.Series, np.ndarray]:
     """Change each value by one rule drawn among those that match it.
 
     Args:
         values: String values.
         rules: (regex, replacement, weight) rules.
-        rng: Random generator.
+        key: A uint64 random key per value (the rule is drawn from it).
 
     Returns:
         The changed values (unchanged where no rule matches) and a mask of the values changed.
     """
-    n = len(values)
-    keys = rng.random((n, len(rules)))
-    if n == 0:
+    if len(values) == 0:
         return values, np.zeros(0, dtype=bool)
     matches = np.column_stack([values.str.contains(p).fill_null(False).to_numpy() for p, _, _ in rules])
     # Weighted sampling by the largest u ** (1 / weight) (Efraimidis and Spirakis, 2006).
     weights = np.array([w for _, _, w in rules])
-    keys = np.where(matches, keys ** (1 / weights), -1.0)
+    keys = np.where(matches, _rule_keys(key, len(rules)) ** (1 / weights), -1.0)
     chosen = keys.argmax(axis=1)
     applied = matches.any(axis=1)
     out = values.clone()
@@ -215,10 +248,10 @@ def apply_rules(values: pl.Series, rules: tuple[Rule, ...], rng: np.random.Gener
     return out, applied & (out != values).fill_null(False).to_numpy()
 
 
-def _join_words(values: pl.Series, rng: np.random.Generator) -> tuple[pl.Series, np.ndarray]:
-    """Run two words together: one space, drawn among the value's spaces, is left out."""
+def _join_words(values: pl.Series, u: np.ndarray) -> tuple[pl.Series, np.ndarray]:
+    """Run two words together: one space, drawn among the value's spaces by ``u``, is left out."""
     spaces = values.str.count_matches(" ", literal=True).fill_null(0).to_numpy()
-    nth = np.floor(rng.random(len(values)) * spaces).astype(np.int64)
+    nth = np.floor(u * spaces).astype(np.int64)
     out = values.clone()
     for k in np.unique(nth[spaces > 0]):
         rows = np.flatnonzero((spaces > 0) & (nth == k))
@@ -244,7 +277,7 @@ def _at_position(model: SlipModel) -> pl.Expr:
     )  # fmt: skip
 
 
-def slip(values: pl.Series, model: SlipModel, rng: np.random.Generator) -> pl.Series:
+def slip(values: pl.Series, model: SlipModel, draws: SlipDraws) -> pl.Series:
     """Give every value one slip drawn from ``model``.
 
     A rule-based slip (respell, lookalike, join) that finds nothing to change in a value becomes
@@ -254,34 +287,33 @@ def slip(values: pl.Series, model: SlipModel, rng: np.random.Generator) -> pl.Se
     Args:
         values: String values (no nulls).
         model: The field's slip model.
-        rng: Random generator.
+        draws: The values' draws (:meth:`SlipDraws.draw` with the same model, then ``take``).
 
     Returns:
         The values with their slip, in the same order.
     """
     n = len(values)
-    op = rng.choice(len(OPS), size=n, p=model.op_p).astype(np.int8)
+    op = draws.op.copy()
     out = values.clone()
     done = np.zeros(n, dtype=bool)
     for code, change in (
-        (RESPELL, lambda v: apply_rules(v, model.respellings, rng)),
-        (LOOKALIKE, lambda v: apply_rules(v, model.lookalikes, rng)),
-        (JOIN, lambda v: _join_words(v, rng)),
+        (RESPELL, lambda v, rows: apply_rules(v, model.respellings, draws.key[rows])),
+        (LOOKALIKE, lambda v, rows: apply_rules(v, model.lookalikes, draws.key[rows])),
+        (JOIN, lambda v, rows: _join_words(v, draws.u[rows])),
     ):
         rows = np.flatnonzero(op == code)
         if len(rows) == 0:
             continue
-        typed, changed = change(values.gather(rows))
+        typed, changed = change(values.gather(rows), rows)
         out.scatter(rows[changed], typed.filter(pl.Series(changed)))
         done[rows[changed]] = True
     op[~done & np.isin(op, (RESPELL, LOOKALIKE, JOIN))] = SUBSTITUTE
     rows = np.flatnonzero(~done)
     length = values.gather(rows).str.len_chars().to_numpy().astype(np.int64)
-    first = rng.random(len(rows)) < model.first_letter_p
-    pos = np.where(first, 0, 1 + np.floor(rng.random(len(rows)) * np.maximum(length - 2, 0)).astype(np.int64))
+    pos = np.where(draws.first[rows] < model.first_letter_p, 0,
+                   1 + np.floor(draws.u[rows] * np.maximum(length - 2, 0)).astype(np.int64))
     # A swap needs a character after the position.
     pos = np.where(op[rows] == TRANSPOSE, np.minimum(pos, np.maximum(length - 2, 0)), pos)
-    frame = pl.DataFrame({"s": values.gather(rows), "_op": op[rows], "_pos": pos,
-                          "_v": rng.random(len(rows))})
+    frame = pl.DataFrame({"s": values.gather(rows), "_op": op[rows], "_pos": pos, "_v": draws.v[rows]})
     out.scatter(rows, frame.select(_at_position(model)).to_series())
     return out

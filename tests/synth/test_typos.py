@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import dedup.synth
 from dedup.synth import typos
-from dedup.synth.typos import NAME_SLIPS, OPS, PHONE_SLIPS, POSTCODE_SLIPS, SlipModel, apply_rules, slip
+from dedup.synth.typos import NAME_SLIPS, OPS, PHONE_SLIPS, POSTCODE_SLIPS, SlipDraws, SlipModel, apply_rules, slip
 
 SYNTH_DIR = Path(dedup.synth.__file__).parent
 
@@ -68,7 +68,8 @@ def test_slip_model_checks_its_chances() -> None:
 
 
 def _slipped(values: list[str], model: SlipModel, seed: int) -> list[str]:
-    return slip(pl.Series(values, dtype=pl.String), model, np.random.default_rng(seed)).to_list()
+    draws = SlipDraws.draw(np.random.default_rng(seed), len(values), model)
+    return slip(pl.Series(values, dtype=pl.String), model, draws).to_list()
 
 
 NAMES = ["Thompson Roofing", "Bright Spark Electrical", "Carpets Direct", "Phillips & Sons Plumbing",
@@ -113,10 +114,26 @@ def test_postcode_and_phone_slips() -> None:
     assert all(p[0] == "0" for p in phones)  # the model never slips on the first digit
 
 
+def test_a_value_slips_the_same_way_whatever_the_other_values_are() -> None:
+    """Draws are per value: one value's slip does not depend on which others get one."""
+    draws = SlipDraws.draw(np.random.default_rng(9), len(NAMES), NAME_SLIPS)
+    values = pl.Series(NAMES, dtype=pl.String)
+    every = slip(values, NAME_SLIPS, draws).to_list()
+    rows = np.arange(0, len(NAMES), 3)
+    some = slip(values.gather(rows), NAME_SLIPS, draws.take(rows)).to_list()
+    assert some == [every[i] for i in rows]
+
+
+def test_rule_choice_follows_the_weights() -> None:
+    rules = (("a", "x", 3.0), ("a", "y", 1.0))
+    out, _ = apply_rules(pl.Series(["a"] * 4000), rules, np.random.default_rng(0).integers(0, 2**63, 4000, dtype=np.uint64))
+    assert 0.7 < (out == "x").mean() < 0.8
+
+
 def test_apply_rules_changes_only_matching_values() -> None:
     rules = ((r"\bRoofing\b", "Roofers", 1.0), ("zz", "z", 1.0))
     values = pl.Series(["Smith Roofing", "Jones Plumbing", None], dtype=pl.String)
-    out, changed = apply_rules(values, rules, np.random.default_rng(0))
+    out, changed = apply_rules(values, rules, np.arange(3, dtype=np.uint64))
     assert out.to_list() == ["Smith Roofers", "Jones Plumbing", None]
     assert changed.tolist() == [True, False, False]
 
