@@ -92,3 +92,32 @@ def hard_negative_merges(runner: Runner) -> dict | None:
                                       HAVING count(DISTINCT entity_id) > 1))"""))
     return {"clusters_merging_chain_branches": int(chains),
             "clusters_merging_units_of_one_building": int(units)}
+
+
+def group_merges(runner: Runner) -> dict | None:
+    """Wrong merges per kind of hard-negative group, from a `dedup synth` truth file: for each
+    group_kind (unit, neighbour, and the hard scenarios' virtual_office, shared_website,
+    lookalike, name_collision, bridge), the clusters that would merge two different entities of
+    one group of that kind. None when the truth file has no group columns."""
+    columns = {r[0] for r in runner.fetchall(SqlStep("truth columns", f"DESCRIBE {TRUTH}"))}
+    if not {"group_kind", "group_id"} <= columns:
+        return None
+    rows = runner.fetchall(SqlStep("merges within groups", f"""
+        WITH c AS (SELECT c.cluster_id, t.entity_id, t.group_kind, t.group_id
+                   FROM {CLUSTERS} c JOIN {TRUTH} t USING (trader_id) WHERE t.group_kind IS NOT NULL),
+             wrong AS (SELECT group_kind FROM c GROUP BY group_kind, group_id, cluster_id
+                       HAVING count(DISTINCT entity_id) > 1),
+             kinds AS (SELECT DISTINCT group_kind FROM c)
+        SELECT k.group_kind, count(w.group_kind) FROM kinds k LEFT JOIN wrong w USING (group_kind)
+        GROUP BY k.group_kind ORDER BY k.group_kind"""))
+    return {kind: int(n) for kind, n in rows}
+
+
+def largest_clusters(runner: Runner) -> dict:
+    """The largest cluster the run would merge (records), and the most different true entities
+    any one merged cluster holds (1 when no cluster joins two businesses)."""
+    records, entities = runner.fetchone(SqlStep("largest clusters", f"""
+        SELECT coalesce(max(records), 0), coalesce(max(entities), 0) FROM (
+            SELECT count(*) AS records, count(DISTINCT t.entity_id) AS entities
+            FROM {CLUSTERS} c JOIN {TRUTH} t USING (trader_id) GROUP BY c.cluster_id)"""))
+    return {"largest_merged_cluster": int(records), "most_entities_in_one_cluster": int(entities)}

@@ -130,11 +130,21 @@ def evaluate(
     """Dry-run the pipeline and measure it against ground truth.
 
     Prints pairwise precision, recall and F1 of the clusters that would merge, then of the scored
-    pairs at a range of score thresholds. With a `dedup synth` truth file (it has kind and group
-    columns) it also counts the clusters that would merge a chain's branches or different units
-    of one building, which should be none. Nothing in the store changes.
+    pairs at a range of score thresholds, and the largest merged cluster. With a `dedup synth`
+    truth file (it has kind and group columns) it also counts the clusters that would merge a
+    chain's branches or different units of one building, which should be none, and the clusters
+    that would merge two businesses of one group of each kind (the hard scenarios' virtual
+    offices, shared websites, look-alikes, name collisions and bridges among them). Nothing in
+    the store changes.
     """
-    from dedup.evaluate import cluster_metrics, hard_negative_merges, load_truth_sql, threshold_metrics
+    from dedup.evaluate import (
+        cluster_metrics,
+        group_merges,
+        hard_negative_merges,
+        largest_clusters,
+        load_truth_sql,
+        threshold_metrics,
+    )
     from dedup.pipeline import run_pipeline
     from dedup.rules import RuleSet
     from dedup.store import Store, resolve_db_path
@@ -146,6 +156,8 @@ def evaluate(
         report = {"rules": {"name": rule_set.name, "hash": rule_set.hash},
                   "merge_band": cluster_metrics(store.runner),
                   "hard_negatives": hard_negative_merges(store.runner),
+                  "group_merges": group_merges(store.runner),
+                  "largest_clusters": largest_clusters(store.runner),
                   "thresholds": threshold_metrics(store.runner)}
     if as_json:
         typer.echo(json.dumps(report, indent=2))
@@ -158,6 +170,12 @@ def evaluate(
         h = report["hard_negatives"]
         typer.echo(f"clusters merging chain branches: {h['clusters_merging_chain_branches']:,}; "
                    f"merging units of one building: {h['clusters_merging_units_of_one_building']:,}")
+    if report["group_merges"]:
+        typer.echo("clusters merging two businesses of one group: " + ", ".join(
+            f"{kind} {n:,}" for kind, n in report["group_merges"].items()))
+    sizes = report["largest_clusters"]
+    typer.echo(f"largest merged cluster: {sizes['largest_merged_cluster']:,} records; most businesses in "
+               f"one cluster: {sizes['most_entities_in_one_cluster']:,}")
     typer.echo(f"{'score >=':>10}{'precision':>11}{'recall':>9}{'F1':>9}{'pairs':>12}")
     for row in report["thresholds"]:
         typer.echo(f"{row['threshold']:>10.1f}{row['precision']:>11.4f}{row['recall']:>9.4f}"

@@ -21,6 +21,11 @@ class FileFormat(str, Enum):
     csv = "csv"
 
 
+# The scenarios of dedup.synth.SCENARIOS (a test keeps the two in step).
+Scenario = Enum("Scenario", {name: name for name in
+                             ("virtual_offices", "shared_websites", "name_collisions", "bridging")}, type=str)
+
+
 @app.command()
 @handled
 def synth(
@@ -31,16 +36,24 @@ def synth(
     file_format: Annotated[FileFormat, typer.Option("--format", help="File format.")] = FileFormat.parquet,
     as_of: Annotated[Optional[str], typer.Option(
         help="Reference date (YYYY-MM-DD) for created/active dates. Default 2026-11-01.")] = None,
+    scenario: Annotated[Optional[list[Scenario]], typer.Option(
+        "--scenario", help="Add a hard scenario; repeat the option for several.")] = None,
+    hard: Annotated[bool, typer.Option("--hard", help="Add every hard scenario.")] = False,
 ):
     """Generate realistic synthetic UK trader data with ground truth.
 
-    Writes traders, cases, tracks, certificates, whitelist and truth (trader_id, entity_id).
-    Branches of a chain and different units in one building are different entities.
+    Writes traders, cases, tracks, certificates, whitelist and truth (trader_id, entity_id, kind,
+    group_kind, group_id). Branches of a chain and different units in one building are different
+    entities. The hard scenarios (off by default) add virtual-office addresses shared by many
+    companies, shared storefront and web-designer websites with look-alike online sellers,
+    generic names shared by unrelated businesses, and bridging records (one business's name with
+    another's address and phone); their groups are named in the truth's group_kind.
     """
-    from dedup.synth import generate, write_tables
+    from dedup.synth import SCENARIOS, generate, write_tables
 
     kwargs = {"as_of": parse_date(as_of, "--as-of")} if as_of else {}
-    tables = generate(records, seed=seed, **kwargs)
+    scenarios = SCENARIOS if hard else tuple(s.value for s in scenario or ())
+    tables = generate(records, seed=seed, scenarios=scenarios, **kwargs)
     for path in write_tables(tables, out_dir, file_format.value):
         err.print(f"wrote {path}")
 

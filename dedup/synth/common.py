@@ -13,8 +13,12 @@ from dedup.synth import vocab
 KINDS = ("sole", "ltd", "partnership", "llp", "plc", "online", "chain")
 SOLE, LTD, PARTNERSHIP, LLP, PLC, ONLINE, CHAIN = range(len(KINDS))
 
-# Kinds of hard-negative group an entity can belong to.
-NO_GROUP, UNIT_GROUP, NEIGHBOUR_GROUP = 0, 1, 2
+# Kinds of hard-negative group an entity can belong to: units of one building and neighbours
+# always; the rest only in the hard scenarios (dedup.synth.scenarios).
+GROUP_KINDS = ("unit", "neighbour", "virtual_office", "shared_website", "lookalike", "name_collision", "bridge")
+NO_GROUP = 0
+(UNIT_GROUP, NEIGHBOUR_GROUP, VIRTUAL_OFFICE_GROUP, SHARED_WEBSITE_GROUP, LOOKALIKE_GROUP,
+ NAME_COLLISION_GROUP, BRIDGE_GROUP) = range(1, len(GROUP_KINDS) + 1)
 
 # Trader records span this many years before the as-of date.
 YEARS = 10

@@ -43,6 +43,7 @@ from dedup.synth.common import (
 from dedup.synth.geography import draw_geography
 from dedup.synth.names import draw_name_parts, render_names
 from dedup.synth.phones import draw_phones
+from dedup.synth.scenarios import ScenarioPlan, apply_to_entities, plan_scenarios
 
 # Share of each kind (KINDS order) among entities.
 _KIND_P = np.array([0.36, 0.38, 0.03, 0.01, 0.005, 0.15, 0.065])
@@ -160,18 +161,22 @@ class EntityPlan(NamedTuple):
     brand: np.ndarray  # index into brands (meaningful for chains only)
     brands: tuple[tuple[str, str, str], ...]  # (name, goods code, website)
     first_created: np.ndarray  # epoch us of the entity's first record
+    scenarios: ScenarioPlan | None = None  # the hard scenarios' entities, when asked for
 
     def __len__(self) -> int:
         return len(self.size)
 
 
-def plan_entities(rng: np.random.Generator, n_records: int, as_of_us: int) -> EntityPlan:
+def plan_entities(rng: np.random.Generator, n_records: int, as_of_us: int, seed: int = 0,
+                  scenarios: tuple[str, ...] = ()) -> EntityPlan:
     """Draw kinds, sizes and hard-negative groups of the entities behind ``n_records`` records.
 
     Args:
         rng: Random generator.
         n_records: Total number of trader records the entities must produce.
         as_of_us: The as-of date (midnight) in epoch microseconds.
+        seed: The seed, for the scenarios' own random stream.
+        scenarios: Hard scenarios to lay out (none: no draws are made for them).
 
     Returns:
         The plan; :func:`describe_entities` turns slices of it into text.
@@ -185,13 +190,16 @@ def plan_entities(rng: np.random.Generator, n_records: int, as_of_us: int) -> En
     kind = kind[:n]
     # More data, more chains: the biggest keeps a realistic number of branches.
     n_brands = int(np.clip((kind == CHAIN).sum() // _BRANCHES_PER_BRAND, len(vocab.CHAINS), vocab.MAX_CHAINS))
+    groups = Groups(*(a[:n] for a in groups))
     return EntityPlan(
         kind=kind,
         size=size,
-        groups=Groups(*(a[:n] for a in groups)),
+        groups=groups,
         brand=zipf_choice(rng, n_brands, n, _BRAND_ZIPF_S),
         brands=vocab.chain_brands(n_brands),
         first_created=_draw_first_created(rng, n, as_of_us),
+        scenarios=plan_scenarios(seed, scenarios, kind, size, groups.kind != NO_GROUP, ENTITY_CHUNK)
+        if scenarios else None,
     )
 
 
@@ -255,4 +263,5 @@ def describe_entities(rng: np.random.Generator, plan: EntityPlan, start: int, st
             "ts_id": pick(vocab.DISTRICT_TS, district),
         }
     )
-    return pl.concat([ids, names, geo.drop("district"), draw_phones(rng, kind, district)], how="horizontal")
+    entities = pl.concat([ids, names, geo.drop("district"), draw_phones(rng, kind, district)], how="horizontal")
+    return entities if plan.scenarios is None else apply_to_entities(entities, plan.scenarios, start, stop)

@@ -227,6 +227,13 @@ def _goods_codes(kind: np.ndarray, parts: pl.DataFrame) -> pl.Series:
     return where(kind == CHAIN, parts["brand_code"], where(kind == ONLINE, by_noun, by_trade))
 
 
+def name_slug(name: pl.Expr, separator: str = "") -> pl.Expr:
+    """A name as the first label of a web address: "Smith & Sons" -> "smithandsons" (or with
+    ``separator`` between words: "smith-and-sons")."""
+    words = name.str.to_lowercase().str.replace_all("&", " and ", literal=True)
+    return words.str.replace_all(r"[^a-z0-9 ]", "").str.strip_chars().str.replace_all(r" +", separator)
+
+
 def render_names(rng: np.random.Generator, kind: np.ndarray, parts: pl.DataFrame) -> pl.DataFrame:
     """Combine name parts into canonical name parts, owner, goods code and website.
 
@@ -246,12 +253,7 @@ def render_names(rng: np.random.Generator, kind: np.ndarray, parts: pl.DataFrame
         tld=pick_weighted(rng, _TLDS, _TLD_P, n),
         has_site=pl.Series(rng.random(n) < _WEBSITE_P[kind]),
     ).hstack(_heads_and_tails(parts))
-    slug = (
-        pl.concat_str([pl.when("the").then(pl.lit("the")), "head", "tail"], ignore_nulls=True)
-        .str.to_lowercase()
-        .str.replace_all("&", "and", literal=True)
-        .str.replace_all(r"[^a-z0-9]", "")
-    )
+    slug = name_slug(pl.concat_str([pl.when("the").then(pl.lit("the")), "head", "tail"], ignore_nulls=True))
     return names.select(
         "the",
         "head",
