@@ -34,16 +34,33 @@ from dedup.sql import SqlStep
 from dedup.store import Store
 from dedup.synth import generate, write_tables
 
+sys.path.insert(0, str(Path(__file__).parent))
+from results import write_top  # noqa: E402
+
 HERE = Path(__file__).parent
 NIGHT_RECORDS = 5_000
 DATA = HERE / "data"
 SEED = 1
 
 
+def generator_version() -> str:
+    """A hash of the generator's code: a cache made by another version is not reused."""
+    import hashlib
+
+    import dedup.synth
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(dedup.synth.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def prepare(records: int) -> tuple[Path, Path, dict]:
-    """Synthetic files and an imported store for `records`, built once and cached."""
-    folder = DATA / f"synth_{records}_{SEED}"
-    db = DATA / f"store_{records}_{SEED}.duckdb"
+    """Synthetic files and an imported store for `records`, built once per generator version and
+    cached."""
+    version = generator_version()
+    folder = DATA / f"synth_{records}_{SEED}_{version}"
+    db = DATA / f"store_{records}_{SEED}_{version}.duckdb"
     timings = {}
     if not (folder / "truth.parquet").exists():
         started = time.perf_counter()
@@ -65,11 +82,11 @@ def prepare_night(records: int, db: Path) -> Path:
     NIGHT_RECORDS new traders (a fresh synthetic batch with ids above the table's): the
     incremental run's starting point."""
     # The apply run it starts from must have used today's default rules, or the run is full.
-    night = DATA / f"night_{records}_{SEED}_{RuleSet.default().hash}.duckdb"
+    night = DATA / f"night_{records}_{SEED}_{generator_version()}_{RuleSet.default().hash}.duckdb"
     if night.exists():
         Store(night).close()  # upgrade a store cached by an older version
         return night
-    folder = DATA / f"night_{records}_{SEED}"
+    folder = DATA / f"night_{records}_{SEED}_{generator_version()}"
     batch = generate(NIGHT_RECORDS, seed=SEED + 1)
     shutil.copy(db, night)
     with Store(night) as store:
@@ -85,8 +102,9 @@ def prepare_night(records: int, db: Path) -> Path:
     return night
 
 
-def run_system(system: str, db: Path, truth: Path | None) -> dict:
-    command = [sys.executable, str(HERE / "systems.py"), system, "--db", str(db)]
+def run_system(system: str, db: Path, truth: Path | None, *options: str) -> dict:
+    """Run one system in its own process (benchmarks/systems.py); `options` are passed on."""
+    command = [sys.executable, str(HERE / "systems.py"), system, "--db", str(db), *options]
     command += ["--truth", str(truth)] if truth else []
     out = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -169,7 +187,7 @@ def main() -> None:
         r = results[size]["incremental"]
         print(f"{size:>9,} incremental {r['wall_s']:7.2f}s ({r['increment_records']:,} records in the increment)",
               file=sys.stderr)
-    args.out.write_text(render(results, prep, args))
+    write_top(args.out, render(results, prep, args))  # other scripts' sections are kept
     print(f"wrote {args.out}", file=sys.stderr)
 
 
