@@ -24,6 +24,7 @@ from dedup.api import (
     history,
     import_data,
     import_decisions,
+    placeholder_fills,
     proposal,
     proposals,
     reject,
@@ -39,6 +40,6 @@ from dedup.store import Store
 __all__ = [
     "DedupError", "DryRun", "RuleSet", "RunResult", "Store", "accept", "apply", "blocking_report",
     "decisions", "diff_rules", "dry_run", "evaluate_rules", "explain_pair", "export_decisions", "history", "import_data",
-    "import_decisions", "proposal", "proposals", "reject", "run_pipeline", "runs", "undo",
+    "import_decisions", "placeholder_fills", "proposal", "proposals", "reject", "run_pipeline", "runs", "undo",
     "withdraw_decision",
 ]

@@ -206,6 +206,15 @@ def runs(db: PathLike) -> pl.DataFrame:
             FROM runs ORDER BY run_id DESC"""))
 
 
+def placeholder_fills(db: PathLike) -> pl.DataFrame:
+    """`dedup report placeholder-fills`: live merges whose survivor fields a placeholder spoilt
+    before survivorship read `dedup.missing` (see `dedup.merge.placeholder_fills`)."""
+    from dedup.merge.placeholder_fills import placeholder_fills as report
+
+    with Store(_existing(db), read_only=True) as store:
+        return report(store.runner)
+
+
 def history(db: PathLike, trader_id: int) -> pl.DataFrame:
     """`dedup history`: what happened to one trader, oldest first (one row per event)."""
     from dedup.merge.audit import trader_history

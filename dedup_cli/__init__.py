@@ -4,7 +4,7 @@ One module per command group; importing them registers their commands on `app`. 
 stdout, messages to stderr. Exit codes: 0 success, 1 a handled error, 2 a usage error.
 """
 
-from dedup_cli import diff_cmd, match_cmds, merge_cmds, review_cmds, run_cmds, store_cmds, synth_cmd  # noqa: F401  (registers the commands)
+from dedup_cli import diff_cmd, match_cmds, merge_cmds, report_cmd, review_cmds, run_cmds, store_cmds, synth_cmd  # noqa: F401  (registers the commands)
 from dedup_cli._app import app
 
 __all__ = ["app"]

@@ -9,7 +9,8 @@ pipeline run, a review decision or a test. Everything is set-based SQL into temp
 - `__dedup__plan`: one row per record to merge (merged_id, survivor_id, group_id, rank, score,
   explanation, merged_record = the trader row as it is now);
 - `__dedup__plan_fills`: survivor fields to fill from a merged record (survivor_id, source_id,
-  field, old_value, new_value).
+  field, old_value, new_value): a survivor's missing value (`dedup.missing`: empty or a
+  placeholder) takes the best-ranked merged record's value that is not missing.
 
 A group is planned only with two or more active members and at most one whitelisted one (the
 pipeline already holds such clusters; this is the second line of defence). Members that are no
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 from dedup.explain import explanation_sql, rule_terms_sql
 from dedup.merge.survivor import rank_members_sql
+from dedup.missing import MISSING_SQL_PARAMS, missing_sql
 from dedup.rules.merging import FILLABLE_FIELDS
 from dedup.rules.ruleset import RuleSet
 from dedup.sql import Runner, SqlStep, quote_ident
@@ -141,11 +143,14 @@ def attach_explanations_sql(rules: RuleSet) -> list[SqlStep]:
 
 
 def fills_sql(fields: tuple[str, ...]) -> list[SqlStep]:
-    """`__dedup__plan_fills`: for each survivor and each configured field it lacks (NULL or
-    blank), the value of the best-ranked merged record that has one.
+    """`__dedup__plan_fills`: for each survivor and each configured field whose value is missing
+    (`dedup.missing`: NULL, blank, or a placeholder such as "N/A", "TBC", "-"), the value of the
+    best-ranked merged record whose own value is not missing.
 
-    Taking the next-best record (by survivor rank) makes the choice deterministic and prefers
-    the record that would have survived in the survivor's place.
+    So a placeholder never fills a survivor, and a survivor's own "N/A" counts as empty: it takes
+    a merged record's real value. `old_value` keeps what the survivor had ("N/A" included), so
+    an undo puts back exactly that. Taking the next-best record (by survivor rank) makes the
+    choice deterministic and prefers the record that would have survived in the survivor's place.
     """
     steps = [SqlStep("create fills",
                      f"CREATE OR REPLACE TEMP TABLE {FILLS} (survivor_id BIGINT, source_id BIGINT, "
@@ -156,13 +161,13 @@ def fills_sql(fields: tuple[str, ...]) -> list[SqlStep]:
         col = quote_ident(field)
         steps.append(SqlStep(f"fill {field}", f"""
             INSERT INTO {FILLS}
-            SELECT p.survivor_id, arg_min(p.merged_id, p.rank), ?, any_value(sv.{col}),
+            SELECT p.survivor_id, arg_min(p.merged_id, p.rank), $field, any_value(sv.{col}),
                    arg_min(mt.{col}, p.rank)
             FROM {PLAN} p
             JOIN traders sv ON sv.trader_id = p.survivor_id
             JOIN traders mt ON mt.trader_id = p.merged_id
-            WHERE nullif(trim(sv.{col}), '') IS NULL AND nullif(trim(mt.{col}), '') IS NOT NULL
-            GROUP BY p.survivor_id""", (field,)))
+            WHERE {missing_sql(f"sv.{col}")} AND NOT {missing_sql(f"mt.{col}")}
+            GROUP BY p.survivor_id""", {"field": field, **MISSING_SQL_PARAMS}))
     return steps
 
 

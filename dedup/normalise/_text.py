@@ -82,34 +82,6 @@ SYMBOL_FOLDS: dict[str, str] = {
 }
 _FOLDS = ACCENT_FOLDS | SYMBOL_FOLDS
 
-# Values advisers type when they do not know a field. Compared after
-# lower-casing and collapsing whitespace.
-PLACEHOLDERS = frozenset(
-    {
-        "n/a",
-        "na",
-        "n a",
-        "unknown",
-        "unk",
-        "none",
-        "nil",
-        "null",
-        "tbc",
-        "tba",
-        "-",
-        "--",
-        "?",
-        "0",
-        "",
-        "no postcode",
-        "no address",
-        "not known",
-        "not given",
-        "x",
-    }
-)
-
-
 def staged(*stages: Mapping[str, pl.Expr], output: Sequence[str]) -> pl.Expr:
     """Evaluate named expressions in stages inside one struct expression.
 

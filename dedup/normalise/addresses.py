@@ -8,8 +8,8 @@ traders), the street and the town.
 
 import polars as pl
 
+from dedup.missing import present_expr
 from dedup.normalise._text import (
-    PLACEHOLDERS,
     fold,
     map_tokens,
     squash_spaces,
@@ -243,20 +243,22 @@ def address_expr(col: pl.Expr) -> pl.Expr:
         abbreviated, non-empty lines joined by ", "), ``address_number``
         ("5", "14a", "10-13"), ``address_unit`` ("unit 3", "flat 2b"),
         ``address_street`` ("tristan rd") and ``address_town``; null when
-        empty, a placeholder ("n a", "unknown") or not found.
+        missing (`dedup.missing`: empty, "N/A", "unknown", ...), missing once its postcodes
+        are taken out, or not found.
     """
     text, lines = pl.field("text"), pl.field("lines")
     address_norm, unit = pl.field("address_norm"), pl.field("unit")
     rest, number = pl.field("rest"), pl.field("address_number")
     return staged(
-        {"text": _clean_text(col)},
+        {"text": _clean_text(present_expr(col))},
         {
             # Tokens are single-spaced, so empty lines are runs of " ,".
             "lines": map_tokens(text, ADDRESS_ABBREVIATIONS)
             .str.replace_all("(?: ,)+ ", ", ")
             .str.strip_chars(" ,")
         },
-        {"address_norm": lines.replace(list(PLACEHOLDERS), None)},
+        # The same rule again once postcodes are out: "N/A, TR1 1AA" holds no address.
+        {"address_norm": present_expr(lines)},
         {
             "unit": address_norm.str.extract_groups(_UNIT),
             "rest": address_norm.str.replace_all(_UNIT, "${lead}"),

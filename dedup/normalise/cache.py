@@ -2,8 +2,8 @@
 
 A cached row is used only while it is exact: the trader's raw name, address, postcode, phone
 and website are those it was computed from, and the normaliser is the same code (`VERSION`, a
-fingerprint of this package's source, so any change to a normaliser invalidates every row
-without anyone remembering to bump a number). Normalising is per record (a batch gives each row
+fingerprint of this package's source and of `dedup.missing`, so any change to a normaliser
+invalidates every row without anyone remembering to bump a number). Normalising is per record (a batch gives each row
 what a one-row frame would), so a cached row equals a fresh one.
 
 Reading is plain SQL and works on a read-only store; rows are written by apply runs (inside the
@@ -23,11 +23,16 @@ RAW_FIELDS = ("name", "address", "postcode", "phone", "website")
 
 
 def _fingerprint() -> str:
+    """A digest of the normaliser's source: this package, and `dedup/missing.py`, the one
+    definition of a missing value that every field normaliser starts with."""
     digest = hashlib.sha256()
     package = resources.files("dedup.normalise")
-    for name in sorted(p.name for p in package.iterdir() if p.name.endswith(".py")):
-        digest.update(name.encode())
-        digest.update(package.joinpath(name).read_bytes())
+    files = [package.joinpath(name) for name in
+             sorted(p.name for p in package.iterdir() if p.name.endswith(".py"))]
+    files.append(resources.files("dedup").joinpath("missing.py"))
+    for file in files:
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -7,6 +7,7 @@ web domain.
 
 import polars as pl
 
+from dedup.missing import present_expr
 from dedup.normalise._text import staged
 
 # The first run of digits and the separators people type inside a number:
@@ -96,11 +97,11 @@ def phone_expr(col: pl.Expr) -> pl.Expr:
 
     Returns:
         String expression of 10 or 11 digits starting with 0, or null when
-        the value is not a UK number of that length.
+        the value is missing (`dedup.missing`) or not a UK number of that length.
     """
     run, national = pl.field("run"), pl.field("national")
     return staged(
-        {"run": col.str.replace_all(_TRUNK_ZERO, "").str.extract(_FIRST_NUMBER)},
+        {"run": present_expr(col).str.replace_all(_TRUNK_ZERO, "").str.extract(_FIRST_NUMBER)},
         {"digits": run.str.replace_all(r"\D", "")},
         {"national": _uk_national(run, pl.field("digits"))},
         {"phone": pl.when(national.str.contains(_NATIONAL)).then(national)},
@@ -156,14 +157,14 @@ def website_expr(col: pl.Expr) -> pl.Expr:
         col: Raw website (String) expression.
 
     Returns:
-        String expression of the domain, null when no valid host name is
-        found, the host is itself a second-level domain ("co.uk"), or the
+        String expression of the domain, null when the value is missing
+        (`dedup.missing`), no valid host name is found, the host is itself a second-level domain ("co.uk"), or the
         domain is one many traders share (SHARED_DOMAINS: gmail.com, facebook.com, ...).
     """
     host, labels = pl.field("host"), pl.field("labels")
     last_two = labels.list.slice(-2).list.join(".")
     return staged(
-        {"host": _host(col)},
+        {"host": _host(present_expr(col))},
         {"labels": pl.when(host.str.contains(_HOSTNAME)).then(host.str.split("."))},
         {
             "domain": pl.when(~last_two.is_in(list(UK_SECOND_LEVEL)))

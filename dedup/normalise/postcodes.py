@@ -3,20 +3,14 @@
 ``postcode_expr`` canonicalises valid postcodes to "AA9A 9AA" and derives
 area, district and sector from them. Invalid text is kept (upper-cased,
 whitespace removed) so that two records with the same typo still agree, but
-it is never split into parts. Placeholders ("N/A", "TBC", ...) mean missing.
+it is never split into parts. A missing value ("N/A", "TBC", "-", ...: see `dedup.missing`)
+gives nulls.
 """
 
 import polars as pl
 
-from dedup.normalise._text import PLACEHOLDERS, staged
-
-# Placeholders in the compact form postcodes are compared in.
-POSTCODE_PLACEHOLDERS: frozenset[str] = frozenset(
-    "".join(value.split()).upper() for value in PLACEHOLDERS
-)
-
-# Only punctuation and zeros ("", "-", "?", "0000", "...") carries nothing.
-_JUNK = r"^[-?.*_/0]*$"
+from dedup.missing import present_expr
+from dedup.normalise._text import staged
 
 # Outward code A9, A99, AA9, AA99, A9A or AA9A, then the inward code: a digit
 # and two letters other than C I K M O V. GIR 0AA (Girobank) is the one
@@ -30,8 +24,9 @@ _INWARD_LENGTH = 3
 def postcode_expr(col: pl.Expr) -> pl.Expr:
     """Normalise a UK postcode.
 
-    Null, empty and placeholder values are missing: every field is null,
-    ``postcode_valid`` included, so "unknown" never counts as invalid.
+    A missing value (`dedup.missing`: null, empty, a placeholder such as "N/A" or "TBC", only
+    punctuation or zeros) gives null in every field, ``postcode_valid`` included, so "unknown"
+    never counts as invalid.
 
     Args:
         col: Raw postcode (String) expression.
@@ -47,12 +42,8 @@ def postcode_expr(col: pl.Expr) -> pl.Expr:
     valid, outward = pl.field("postcode_valid"), pl.field("postcode_district")
     inward = known.str.tail(_INWARD_LENGTH)
     return staged(
-        {"text": col.str.replace_all(r"\s+", "").str.to_uppercase()},
-        {
-            "known": pl.when(
-                ~text.is_in(list(POSTCODE_PLACEHOLDERS)) & ~text.str.contains(_JUNK)
-            ).then(text)
-        },
+        {"text": present_expr(col)},
+        {"known": text.str.replace_all(r"\s+", "").str.to_uppercase()},
         {"postcode_valid": known.str.contains(_VALID_COMPACT)},
         {"postcode_district": pl.when(valid).then(known.str.head(-_INWARD_LENGTH))},
         {

@@ -1,6 +1,7 @@
 """Properties of apply and undo over randomly generated stores and random clusters.
 
-Hypothesis draws traders (with empty, blank and filled fields, ties in creation date), cases,
+Hypothesis draws traders (with empty, blank, placeholder and filled fields, ties in creation
+date), cases,
 tracks and certificates (active, expired, future, undated), a whitelist, a random partition of the
 traders into clusters and a random merge configuration. The clusters go straight to the plan /
 apply layer. A plain-Python model of the documented survivor rules says what must happen.
@@ -18,6 +19,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from dedup.merge.undo import undo
+from dedup.missing import PLACEHOLDER_KEYS
 from dedup.rules import RuleSet
 from dedup.rules.merging import MergeConfig
 from dedup.store import Store
@@ -37,8 +39,12 @@ CREATED = [dt.datetime(2019, 1, 1), dt.datetime(2020, 6, 1), dt.datetime(2021, 3
 MIDDLE = ["active_track_or_certificate", "most_cases", "oldest"]
 
 
+PLACEHOLDERS = ["N/A", "TBC", "-", "?", "unknown", "0000"]
+
+
 def maybe(values):
-    return st.one_of(st.none(), st.just(""), st.just("  "), st.sampled_from(values))
+    return st.one_of(st.none(), st.just(""), st.just("  "), st.sampled_from(PLACEHOLDERS),
+                     st.sampled_from(values))
 
 
 @st.composite
@@ -82,7 +88,12 @@ def worlds(draw):
 
 
 def blank(value) -> bool:
-    return value is None or value.strip() == ""
+    """Missing as docs/merging.md defines it: no letters or digits but a placeholder word's,
+    or only zeros."""
+    if value is None:
+        return True
+    key = "".join(ch for ch in value.lower() if ch.isalnum())
+    return key in PLACEHOLDER_KEYS or set(key) <= {"0"}
 
 
 def model(world) -> tuple[dict[int, int], dict[int, dict[str, str]]]:
