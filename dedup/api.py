@@ -52,30 +52,45 @@ def _existing(db: PathLike) -> Path:
 def import_data(db: PathLike, *, directory: PathLike | None = None, traders: PathLike | None = None,
                 cases: PathLike | None = None, tracks: PathLike | None = None,
                 certificates: PathLike | None = None, whitelist: PathLike | None = None,
-                column_map: list[str] | None = None) -> pl.DataFrame:
-    """`dedup import`: load CSV / Parquet extracts, all or nothing (the store is created if new).
+                column_map: list[str] | None = None,
+                rejects: PathLike | None = None) -> pl.DataFrame:
+    """`dedup import`: load CSV / Parquet extracts (the store is created if new).
+
+    All or nothing, unless `rejects` names a CSV file: then the rows that break a rule (and the
+    rows depending on them) are written there with the file, row, column and reason, and the
+    rest is imported. Rows breaking a rule the source system itself does not enforce (a trader
+    address of more than 6 lines) are imported as they are and reported in `warnings`.
 
     Returns:
-        One row per table loaded: table, source, rows, inserted, updated.
+        One row per table loaded: table, source, rows (imported), inserted, updated, rejected,
+        warnings (a list of file, column, rule, rows, first_rows).
     """
-    from dedup.importer import ImportSource, find_sources, import_files, parse_column_maps
+    from dedup.importer import (
+        ImportSource,
+        find_sources,
+        import_files,
+        parse_column_maps,
+        source_folder,
+    )
     from dedup.schema import TABLES_BY_NAME
 
     files: dict[str, Path] = {}
     if directory is not None:
-        if not Path(directory).is_dir():
-            raise DedupError(f"directory {directory}: no such folder")
-        files.update(find_sources(Path(directory)))
+        files.update(find_sources(source_folder(Path(directory))))
     named = {"traders": traders, "cases": cases, "tracks": tracks,
              "certificates": certificates, "whitelist": whitelist}
     files.update({table: Path(p) for table, p in named.items() if p is not None})
     if not files:
-        raise DedupError("nothing to import: give directory= or at least one table's file")
+        raise DedupError("nothing to import: give a folder or at least one table's file")
     maps = parse_column_maps(column_map or [], list(files))
     sources = [ImportSource(TABLES_BY_NAME[t], p, maps[t]) for t, p in files.items()]
     with Store(db) as store:
-        results = import_files(store.runner, sources)
-    return pl.DataFrame([vars(r) for r in results])
+        results = import_files(store.runner, sources, Path(rejects) if rejects is not None else None)
+    warning = pl.Struct({"file": pl.String, "column": pl.String, "rule": pl.String,
+                         "rows": pl.Int64, "first_rows": pl.List(pl.Int64)})
+    return pl.DataFrame([vars(r) for r in results], schema={
+        "table": pl.String, "source": pl.String, "rows": pl.Int64, "inserted": pl.Int64,
+        "updated": pl.Int64, "rejected": pl.Int64, "warnings": pl.List(warning)})
 
 
 # --- running ------------------------------------------------------------------------------------

@@ -28,3 +28,17 @@ class SqlError(DedupError):
         self.step = step
         self.sql = sql
         self.cause = cause
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` is Ctrl-C: a KeyboardInterrupt, or DuckDB's interrupt of the statement it
+    was running when the signal came (raised as its InterruptException, which the Runner wraps
+    in a SqlError, or as "Query interrupted" from an Arrow fetch)."""
+    import duckdb
+
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    if isinstance(exc, RuntimeError) and str(exc) == "Query interrupted":
+        return True
+    cause = exc.cause if isinstance(exc, SqlError) else exc.__cause__
+    return isinstance(exc, duckdb.InterruptException) or isinstance(cause, duckdb.InterruptException)

@@ -50,6 +50,10 @@ class Runner:
         con: an open DuckDB connection.
     """
 
+    #: Transactions committed by any runner of this process, so a command stopped by Ctrl-C can
+    #: say whether it had already written something.
+    commits = 0
+
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
 
@@ -78,6 +82,7 @@ class Runner:
             self.con.rollback()
             raise
         self.run(SqlStep(f"commit {name}", "COMMIT"))
+        Runner.commits += 1
 
     def run(self, steps: SqlStep | Iterable[SqlStep]) -> None:
         """Execute one step or several in order, discarding any result."""

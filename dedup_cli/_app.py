@@ -1,7 +1,8 @@
 """The app and what every command shares: options, error handling, progress.
 
 Data goes to stdout (tables, JSON, CSV); messages for people go to stderr. Exit codes: 0 success,
-1 a handled error (one line on stderr, the store as it was), 2 a usage error.
+1 a handled error (one line on stderr, the store as it was), 2 a usage error, 3 imported with
+rejects (`dedup import --rejects`), 130 interrupted by Ctrl-C (the store as it was).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from dedup.errors import DedupError
+from dedup.errors import DedupError, is_interrupt
 
 app = typer.Typer(
     name="dedup",
@@ -33,14 +34,33 @@ SilentOption = Annotated[bool, typer.Option("--silent", "-s", help="No progress 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 
 
+#: Exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
+
+
 def handled(func):
-    """Turn a DedupError into one line on stderr and exit code 1."""
+    """Turn a DedupError into one line on stderr and exit code 1, and Ctrl-C into one line and
+    exit code 130: `interrupted: nothing was changed` (every write is one transaction, and an
+    interrupted one is rolled back), or, when the command's transaction had committed before the
+    signal came, `interrupted: the changes were already saved`."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from dedup.sql import Runner
+
+        commits = Runner.commits
         try:
             return func(*args, **kwargs)
-        except DedupError as exc:
+        except (KeyboardInterrupt, DedupError, RuntimeError) as exc:
+            if is_interrupt(exc):
+                # Ctrl-C after the command's transaction committed (while it was reporting)
+                # leaves its work done; say so rather than claim nothing changed.
+                done = Runner.commits > commits
+                err.print("interrupted: the changes were already saved" if done
+                          else "interrupted: nothing was changed", markup=False)
+                raise typer.Exit(code=INTERRUPTED) from None
+            if not isinstance(exc, DedupError):
+                raise
             err.print(f"error: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(code=1) from None
     return wrapper
@@ -74,7 +94,8 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v",
     """Find and merge duplicate trader records.
 
     Start with `dedup demo`. A typical night: `dedup import --dir extract/` then `dedup run`.
-    Exit codes: 0 success, 1 handled error (message on stderr), 2 usage error.
+    Exit codes: 0 success, 1 handled error (message on stderr), 2 usage error, 3 imported with
+    rejects, 130 interrupted (Ctrl-C; nothing changed).
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(name)s: %(message)s")

@@ -45,36 +45,47 @@ def import_(
         "--map", help="TARGET=SOURCE: read column TARGET from the file's column SOURCE, e.g. "
                       "--map name=\"Site name\". Name the table (traders.name=...) when importing "
                       "several files. Repeatable.")] = None,
+    rejects: Annotated[Optional[Path], typer.Option(
+        "--rejects", help="For the unattended job: write every row that breaks a rule (and every "
+                          "row depending on one, such as a case of a rejected trader) to this CSV "
+                          "file with its file, row, column and reason, import everything else, "
+                          "and exit 3 if any row was rejected.")] = None,
     as_json: JsonOption = False,
 ):
     """Load extracts into the store: new keys are added, existing keys updated.
 
     All files are checked first; a problem stops the import with one line naming the file, row
-    and column, and nothing is written. Child rows (cases, tracks, certificates, whitelist) must
-    point at a trader in the store or in the same import.
+    and column, and nothing is written (exit 1) - unless --rejects is given: then rejected rows
+    go to that file, the rest is imported in one transaction, and the exit code is 3 when rows
+    were rejected. Child rows (cases, tracks, certificates, whitelist) must point at a trader in
+    the store or in the same import. Rows breaking a rule the source system does not enforce (a
+    trader address of more than 6 lines, an end date before the start) are imported as they are,
+    with one warning line per rule on stderr.
     """
-    from dedup.importer import ImportSource, find_sources, import_files, parse_column_maps
-    from dedup.schema import TABLES_BY_NAME
-    from dedup.store import Store, resolve_db_path
+    from dedup.api import import_data
+    from dedup.importer import warning_line
+    from dedup.store import resolve_db_path
 
-    files = find_sources(directory) if directory else {}
-    if directory and not directory.is_dir():
-        raise DedupError(f"--dir {directory}: no such folder")
     named = {"traders": traders, "cases": cases, "tracks": tracks,
              "certificates": certificates, "whitelist": whitelist}
-    files.update({table: path for table, path in named.items() if path is not None})
-    if not files:
+    if directory is None and not any(named.values()):
         raise DedupError("nothing to import: give --dir or at least one of --traders, --cases, "
                          "--tracks, --certificates, --whitelist")
-    maps = parse_column_maps(column_map or [], list(files))
-    sources = [ImportSource(TABLES_BY_NAME[t], p, maps[t]) for t, p in files.items()]
-    path = resolve_db_path(db)
-    with Store(path) as store:
-        results = import_files(store.runner, sources)
+    frame = import_data(resolve_db_path(db), directory=directory, column_map=column_map,
+                        rejects=rejects, **named)
+    results = frame.to_dicts()
+    for r in results:
+        for warning in r["warnings"]:
+            err.print(f"warning: {warning_line(warning)}", markup=False)
     if as_json:
-        typer.echo(json.dumps([vars(r) for r in results], indent=2))
+        typer.echo(json.dumps(results, indent=2))
     else:
         for r in results:
-            typer.echo(f"{r.table:<13} {r.rows:>10,} rows  {r.inserted:>10,} new  "
-                       f"{r.updated:>10,} updated  from {r.source}")
-
+            rejected = f"  {r['rejected']:>8,} rejected" if rejects is not None else ""
+            typer.echo(f"{r['table']:<13} {r['rows']:>10,} rows  {r['inserted']:>10,} new  "
+                       f"{r['updated']:>10,} updated{rejected}  from {r['source']}")
+    rejected = sum(r["rejected"] for r in results)
+    if rejected:
+        err.print(f"imported with rejects: {rejected:,} row{'s' if rejected != 1 else ''} "
+                  f"written to {rejects}", markup=False)
+        raise typer.Exit(code=3)

@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable
 
 from dedup.blocking.pairs import NORMALISED
+from dedup.errors import is_interrupt
 from dedup.merge.apply import apply_merge, sweep_stragglers
 from dedup.merge.plan import GROUPS, MergePlan, merge_plan, pipeline_groups_sql
 from dedup.merge.proposals import queue_proposals_sql
@@ -180,8 +181,11 @@ def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | 
 
 def _record_failure(runner: Runner, run_id: int, exc: BaseException) -> None:
     """Mark a run that stopped with an exception (its transaction is already rolled back)."""
-    status = "failed" if isinstance(exc, Exception) else "interrupted"  # Ctrl-C is not a failure
-    try:
-        runner.run(finish_run_sql(run_id, status, {"error": str(exc)}))
+    status = "interrupted" if is_interrupt(exc) else "failed"  # Ctrl-C is not a failure
+    try:  # only a run still 'running': one that committed before a late Ctrl-C stays 'succeeded'
+        runner.run(SqlStep("record failure",
+                           "UPDATE runs SET status = ?, finished_at = now()::TIMESTAMP, summary = ? "
+                           "WHERE run_id = ? AND status = 'running'",
+                           (status, json.dumps({"error": str(exc)}), run_id)))
     except Exception:  # the connection itself may be gone; the next run marks it interrupted
         pass

@@ -144,7 +144,7 @@ def check_consistent(store: Store, world: dict) -> str:
             LEFT JOIN {table} c ON c.{KEYS[table]} = mv.row_id
             WHERE mv.table_name = '{table}' AND c.trader_id IS DISTINCT FROM m.survivor_id""")
         assert astray.fetchall() == [(0,)], table
-    if status in ([], [("running",)]):
+    if status in ([], [("running",)], [("interrupted",)]):  # interrupted: by Ctrl-C
         assert fingerprint(store) == world["before"] and audit == (0, 0, 0)
         return "rolled back"
     assert status == [("succeeded",)]
@@ -184,3 +184,31 @@ def test_sigkill_at_random_moments_leaves_a_consistent_store_and_a_rerun_finishe
     print(f"\n{TRIALS} kills, window {world['window']:.2f}s: {killed_mid_apply} mid-apply, "
           f"{TRIALS - killed_mid_apply} after the commit")
     assert killed_mid_apply >= TRIALS // 2
+
+
+def test_ctrl_c_during_an_apply_exits_130_with_one_line_and_the_store_as_it_was(world):
+    """SIGINT (Ctrl-C) inside the apply's transaction: `interrupted: nothing was changed`, exit
+    130, no traceback, and nothing of the run but its own record (status 'interrupted'). A
+    signal that lands after the commit leaves the run succeeded and says so."""
+    interrupted = 0
+    for trial, share in enumerate((0.1, 0.3, 0.5, 0.7, 0.9)):
+        db = world["folder"] / f"sigint{trial}.duckdb"
+        shutil.copyfile(world["base"], db)
+        process = ApplyProcess(db, world["rules"])
+        assert process.began.wait(timeout=120), process.lines[-5:]
+        time.sleep(max(0.0, process.time_of("ran begin ") + share * world["window"] - time.monotonic()))
+        process.proc.send_signal(signal.SIGINT)
+        code = process.finish()
+        log = [line for _, line in process.lines]
+        assert not any("Traceback" in line for line in log), log[-20:]
+        with Store(db, read_only=True) as store:
+            outcome = check_consistent(store, world)
+            statuses = store.con.execute("SELECT status FROM runs").fetchall()
+        if code == 130 and log[-1] == "interrupted: nothing was changed":
+            interrupted += 1
+            assert outcome == "rolled back" and statuses == [("interrupted",)]
+        else:  # the signal came as the commit ran, or after it: the run is done, and says so
+            assert outcome == "committed" and statuses == [("succeeded",)], log[-5:]
+            assert code == 0 or log[-1] == "interrupted: the changes were already saved", log[-5:]
+        db.unlink()
+    assert interrupted >= 3
