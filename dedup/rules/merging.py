@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dedup.rules.keys import unknown_keys
+
 #: Survivor criteria, best first within each; the docs (docs/rules.md) describe each one.
 SURVIVOR_CRITERIA = {
     "whitelisted": "a whitelisted record (always first: a canonical record is never merged away)",
@@ -17,6 +19,9 @@ SURVIVOR_CRITERIA = {
     "lowest_id": "the lowest trader id (always last: it breaks every remaining tie)",
 }
 DEFAULT_SURVIVOR_ORDER = tuple(SURVIVOR_CRITERIA)
+
+#: The keys of the `[merge]` table.
+MERGE_KEYS = ("survivor_order", "fill_missing_fields")
 
 #: Trader fields a survivor may take from a merged record when its own is empty.
 FILLABLE_FIELDS = ("postcode", "phone", "website", "address")
@@ -61,9 +66,9 @@ class MergeConfig:
         Raises:
             ValueError: on an unknown key, a wrong type or a name outside the vocabularies.
         """
-        unknown = sorted(set(table) - {"survivor_order", "fill_missing_fields"})
+        unknown = unknown_keys(table, MERGE_KEYS, "")
         if unknown:
-            raise ValueError(f"unknown key {unknown[0]!r} (survivor_order, fill_missing_fields)")
+            raise ValueError("; ".join(unknown))
         order = table.get("survivor_order", DEFAULT_SURVIVOR_ORDER)
         if not isinstance(order, (list, tuple)) or not all(isinstance(c, str) for c in order):
             raise ValueError("survivor_order: expected a list of criterion names")

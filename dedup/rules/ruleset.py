@@ -1,11 +1,14 @@
 """Rule sets: the analysts' matching configuration, loaded from TOML into validated objects.
 
 Every problem in a file is collected and reported at once ("3 problems in candidate.toml: ..."),
-each with the key it concerns, so an analyst fixes a file in one pass.
+each with the key it concerns, so an analyst fixes a file in one pass. A key no table knows is
+one of them, with the closest known key ("comparisons[0].levels[1]: unknown key 'tf_adjst' (did
+you mean 'tf_adjust'?)"): a misspelt key is never silently ignored.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import tomllib
@@ -18,7 +21,8 @@ from dedup.blocking.rules import BlockingRule
 from dedup.errors import DedupError
 from dedup.rules.hard import HARD_RULE_CONDITIONS, HardRule
 from dedup.rules.levels import Comparison, Level
-from dedup.rules.merging import MergeConfig
+from dedup.rules.keys import unknown_keys
+from dedup.rules.merging import MERGE_KEYS, MergeConfig
 
 DEFAULT_RULES = "default.toml"
 
@@ -99,29 +103,35 @@ class RuleSet:
     def from_dict(cls, data: dict[str, Any], source: str = "<rules>", text: str = "") -> "RuleSet":
         problems: list[str] = []
         loader = _Loader(problems)
+        loader.keys(data, TOP_LEVEL_KEYS, "")
         name = loader.get(data, "name", str, "name")
-        thresholds = loader.table(data, "thresholds")
+        thresholds = loader.table(data, "thresholds", THRESHOLD_KEYS)
         merge = loader.get(thresholds, "merge", (int, float), "thresholds.merge")
         review = loader.get(thresholds, "review", (int, float), "thresholds.review")
         if isinstance(merge, (int, float)) and isinstance(review, (int, float)) and review > merge:
             problems.append("thresholds.review: must not be above thresholds.merge")
-        blocking = loader.table(data, "blocking")
+        blocking = loader.table(data, "blocking", BLOCKING_KEYS)
         max_block = loader.get(blocking, "max_block_size", int, "blocking.max_block_size")
         if isinstance(max_block, int) and max_block < 2:
             problems.append("blocking.max_block_size: must be at least 2")
-        rules = [loader.build(BlockingRule, f"blocking.rules[{i}]", name=r.get("name"),
-                              on=tuple(r.get("on", ())), max_block_size=r.get("max_block_size"))
-                 for i, r in enumerate(loader.list_of(blocking, "rules", "blocking.rules"))]
+        rules = []
+        for i, r in enumerate(loader.list_of(blocking, "rules", "blocking.rules")):
+            where = f"blocking.rules[{i}]"
+            if loader.keys(r, _fields(BlockingRule), where) and loader.required(r, ("name", "on"), where):
+                rules.append(loader.build(BlockingRule, where, name=r["name"], on=tuple(r["on"]),
+                                          max_block_size=r.get("max_block_size")))
         comparisons = []
         for i, c in enumerate(loader.list_of(data, "comparisons", "comparisons")):
-            levels = [loader.build(Level, f"comparisons[{i}].levels[{j}]", **lvl)
-                      for j, lvl in enumerate(loader.list_of(c, "levels", f"comparisons[{i}].levels"))]
-            if None not in levels:
-                comparisons.append(loader.build(Comparison, f"comparisons[{i}]",
-                                                name=c.get("name"), levels=tuple(levels)))
-        hard = [loader.build(HardRule, f"hard_rules[{i}]", **h)
-                for i, h in enumerate(data.get("hard_rules", []))]
-        clustering = loader.table(data, "clustering")
+            where = f"comparisons[{i}]"
+            known = loader.keys(c, _fields(Comparison), where)
+            levels = [loader.build_from(Level, f"{where}.levels[{j}]", lvl)
+                      for j, lvl in enumerate(loader.list_of(c, "levels", f"{where}.levels"))]
+            if known and levels and None not in levels and loader.required(c, ("name",), where):
+                comparisons.append(loader.build(Comparison, where, name=c["name"],
+                                                levels=tuple(levels)))
+        hard = [loader.build_from(HardRule, f"hard_rules[{i}]", h)
+                for i, h in enumerate(loader.list_of(data, "hard_rules", "hard_rules", optional=True))]
+        clustering = loader.table(data, "clustering", CLUSTERING_KEYS)
         max_cluster = loader.get(clustering, "max_cluster_size", int, "clustering.max_cluster_size")
         keep_apart = (clustering or {}).get("keep_apart", [])
         if not isinstance(keep_apart, list) or not all(isinstance(k, str) for k in keep_apart):
@@ -134,7 +144,9 @@ class RuleSet:
         if not isinstance(merge_table, dict):
             problems.append("merge: expected a table [merge]")
             merge_table = {}
-        merge_config = loader.build(MergeConfig.from_table, "merge", table=merge_table)
+        loader.keys(merge_table, MERGE_KEYS, "merge")
+        merge_config = loader.build(MergeConfig.from_table, "merge",
+                                    table={k: v for k, v in merge_table.items() if k in MERGE_KEYS})
         _check_unique(problems, "blocking.rules", [r.name for r in rules if r])
         _check_unique(problems, "comparisons", [c.name for c in comparisons if c])
         if problems:
@@ -145,6 +157,23 @@ class RuleSet:
                    hard_rules=tuple(hard), max_cluster_size=max_cluster,
                    description=data.get("description", ""), merge=merge_config,
                    keep_apart=tuple(keep_apart), text=text)
+
+
+#: The keys each table of a rule file may hold (the tables of lists take their dataclass's fields).
+TOP_LEVEL_KEYS = ("name", "description", "thresholds", "clustering", "blocking", "comparisons",
+                  "hard_rules", "merge")
+THRESHOLD_KEYS = ("merge", "review")
+BLOCKING_KEYS = ("max_block_size", "rules")
+CLUSTERING_KEYS = ("max_cluster_size", "keep_apart")
+
+
+def _fields(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _required(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls)
+                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
 
 
 def default_rules_text() -> str:
@@ -158,12 +187,26 @@ class _Loader:
     def __init__(self, problems: list[str]):
         self.problems = problems
 
-    def table(self, data: dict, key: str) -> dict | None:
-        """A sub-table; None (reported once) when it is missing, so its keys are not reported too."""
+    def keys(self, data: dict, known: tuple[str, ...], where: str) -> bool:
+        """Record each key of `data` outside `known`; True when there is none."""
+        unknown = unknown_keys(data, known, where)
+        self.problems += unknown
+        return not unknown
+
+    def required(self, data: dict, keys: tuple[str, ...], where: str) -> bool:
+        """Record each of `keys` that `data` lacks; True when it has them all."""
+        missing = [f"{where}: missing key {key!r}" for key in keys if key not in data]
+        self.problems += missing
+        return not missing
+
+    def table(self, data: dict, key: str, known: tuple[str, ...]) -> dict | None:
+        """A sub-table, its keys checked; None (reported once) when it is missing, so its keys
+        are not reported too."""
         value = data.get(key)
         if not isinstance(value, dict):
             self.problems.append(f"{key}: missing table [{key}]")
             return None
+        self.keys(value, known, key)
         return value
 
     def get(self, data: dict | None, key: str, types, where: str):
@@ -177,12 +220,15 @@ class _Loader:
             return None
         return value
 
-    def list_of(self, data: dict | None, key: str, where: str) -> list[dict]:
+    def list_of(self, data: dict | None, key: str, where: str, optional: bool = False) -> list[dict]:
         if data is None:
             return []
         value = data.get(key)
-        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-            self.problems.append(f"{where}: expected a non-empty list of tables")
+        if optional and value is None:
+            return []
+        if (not isinstance(value, list) or not (value or optional)
+                or not all(isinstance(v, dict) for v in value)):
+            self.problems.append(f"{where}: expected a {'' if optional else 'non-empty '}list of tables")
             return []
         return value
 
@@ -192,6 +238,14 @@ class _Loader:
         except (TypeError, ValueError) as exc:
             self.problems.append(f"{where}: {exc}")
             return None
+
+    def build_from(self, cls, where: str, table: dict):
+        """A `cls` dataclass from a table whose keys are its fields: unknown and missing keys
+        are problems of their own (never a constructor's TypeError), then its own checks run."""
+        known = self.keys(table, _fields(cls), where)
+        if not (self.required(table, _required(cls), where) and known):
+            return None
+        return self.build(cls, where, **table)
 
 
 def _type_words(types) -> str:
