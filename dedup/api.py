@@ -166,12 +166,12 @@ def evaluate_rules(db: PathLike, truth: PathLike, rules: RulesLike = None) -> pl
         The first row (`measure` 'clusters') scores the clusters a full run would merge; the
         others (`measure` 'pairs') the scored pairs at each score threshold.
     """
-    from dedup.evaluate import cluster_metrics, load_truth_sql, threshold_metrics
+    from dedup.evaluate import cluster_metrics, load_truth, threshold_metrics
     from dedup.pipeline import run_pipeline
 
     rule_set = _rules(rules)
     with Store(_existing(db), read_only=True) as store:
-        store.runner.run(load_truth_sql(Path(truth)))
+        load_truth(store.runner, Path(truth))
         run_pipeline(store, rule_set)
         rows = [{"measure": "clusters", "threshold": None, **cluster_metrics(store.runner)}]
         rows += [{"measure": "pairs", **row} for row in threshold_metrics(store.runner)]

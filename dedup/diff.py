@@ -33,7 +33,7 @@ from pathlib import Path
 import polars as pl
 
 from dedup.errors import DedupError
-from dedup.evaluate import cluster_metrics, load_truth_sql
+from dedup.evaluate import cluster_metrics, load_truth
 from dedup.incremental import last_apply_sql
 from dedup.pipeline import CLUSTERS, StageHook, run_pipeline
 from dedup.review import DECISION_KINDS, active_decisions_sql, decided_pairs_sql, has_decisions_sql
@@ -316,7 +316,7 @@ def diff_rules(store: Store, new: RuleSet, old: RuleSet, *, today: dt.date | Non
     runner = store.runner
     today = today or dt.date.today()
     if truth is not None:
-        runner.run(load_truth_sql(truth))
+        load_truth(runner, truth)
     runs, metrics = {}, {}
     for side, rules in (("old", old), ("new", new)):
         hook = None if on_stage is None else (lambda stage, event, s=side: on_stage(f"{s} {stage}", event))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dedup.errors import DedupError
+from dedup.errors import DedupError, SqlError
 from dedup.pipeline import CLUSTERS
 from dedup.score import SCORED
 from dedup.sql import Runner, SqlStep
@@ -18,18 +18,72 @@ TRUTH = "__dedup__truth"
 DEFAULT_THRESHOLDS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0)
 
 
-def load_truth_sql(path: Path) -> SqlStep:
-    reader = {".csv": "read_csv", ".parquet": "read_parquet"}.get(path.suffix.lower())
+TRUTH_COLUMNS = ("trader_id", "entity_id")
+_READERS = {".csv": "read_csv", ".parquet": "read_parquet"}
+
+
+def _reader(path: Path) -> str:
+    reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise DedupError(f"--truth {path}: use a .csv or .parquet file")
+    if path.is_dir():
+        raise DedupError(f"--truth {path}: is a folder, expected a .csv or .parquet file")
     if not path.is_file():
         raise DedupError(f"--truth {path}: no such file")
+    return reader
+
+
+def load_truth_sql(path: Path) -> SqlStep:
+    """`__dedup__truth` from a truth file; `load_truth` checks the file first."""
+    reader = _reader(path)
     # Extra columns (`dedup synth` adds kind, group_kind, group_id) are kept for
     # `hard_negative_merges`.
     return SqlStep("load truth", f"CREATE OR REPLACE TEMP TABLE {TRUTH} AS "
                                  f"SELECT * REPLACE (trader_id::BIGINT AS trader_id, "
                                  f"entity_id::BIGINT AS entity_id) "
                                  f"FROM {reader}(?)", (str(path),))
+
+
+def check_truth_sql(path: Path) -> SqlStep:
+    """The first row (1-based, in file order) whose trader_id or entity_id is not a whole
+    number: row, column, value."""
+    columns = ", ".join(f"{c}::VARCHAR AS {c}" for c in TRUTH_COLUMNS)
+    checks = " UNION ALL ".join(
+        f"SELECT __row, '{c}', {c} FROM rows WHERE {c} IS NOT NULL AND TRY_CAST({c} AS BIGINT) IS NULL"
+        for c in TRUTH_COLUMNS)
+    return SqlStep("check truth", f"WITH rows AS (SELECT row_number() OVER () AS __row, {columns} "
+                                  f"FROM {_reader(path)}(?)) {checks} ORDER BY 1 LIMIT 1",
+                   (str(path),))
+
+
+def load_truth(runner: Runner, path: Path) -> None:
+    """Load a truth file (trader_id, entity_id) into `__dedup__truth`.
+
+    Raises:
+        DedupError: one line naming the file for a file that is not there or cannot be read, a
+            missing trader_id or entity_id column, or a value that is not a whole number.
+    """
+    reader = _reader(path)
+    try:
+        found = [r[0] for r in runner.fetchall(SqlStep(
+            "truth columns", f"DESCRIBE SELECT * FROM {reader}(?)", (str(path),)))]
+    except SqlError as exc:
+        raise DedupError(f"--truth {path}: cannot read the file: {_first_line(exc.cause)}") from exc
+    missing = [c for c in TRUTH_COLUMNS if c not in found]
+    if missing:
+        raise DedupError(f"--truth {path}: no column {' or '.join(missing)} (a truth file has "
+                         f"trader_id and entity_id; columns found: {', '.join(found)})")
+    bad = runner.fetchone(check_truth_sql(path))
+    if bad:
+        row, column, value = bad
+        raise DedupError(f"--truth {path}: row {row}, column {column}: {value[:40]!r} is not a "
+                         f"whole number")
+    runner.run(load_truth_sql(path))
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _metrics(tp: int, predicted: int, actual: int) -> dict:

@@ -233,6 +233,7 @@ class Store:
         if read_only and not self.path.exists():
             raise DedupError(f"no store at {self.path} (create one with 'dedup import' "
                              f"or 'dedup demo')")
+        check_store_file(self.path)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
@@ -244,6 +245,12 @@ class Store:
         except duckdb.Error as exc:
             raise DedupError(f"{self.path} is not a trader-dedup store: {_first_line(exc)}") from exc
         self.runner = Runner(self.con)
+        if self.runner.scalar(SqlStep("store path", "SELECT path FROM duckdb_databases() "
+                                      "WHERE database_name = current_database()")) is None:
+            # DuckDB opens a path it takes for a data file (x.csv, x.parquet) as an in-memory
+            # database: everything written would be lost when the command ends.
+            self.close()
+            raise DedupError(not_a_store(self.path))
         self._limit_memory()
         if read_only:
             version = schema_version(self.runner)
@@ -282,6 +289,30 @@ class Store:
         return {spec.name: self.runner.scalar(SqlStep(f"count {spec.name}",
                                                       f"SELECT count(*) FROM {quote_ident(spec.name)}"))
                 for spec in IMPORT_TABLES}
+
+
+#: Every DuckDB database file has these bytes at this offset (its format's magic number).
+DUCKDB_MAGIC, DUCKDB_MAGIC_OFFSET = b"DUCK", 8
+
+
+def not_a_store(path: Path) -> str:
+    return f"{path} is not a trader-dedup store (not a DuckDB file)"
+
+
+def check_store_file(path: Path) -> None:
+    """Refuse, with one line, a store path that is a folder or a file DuckDB did not write (a
+    CSV given as --db, say), before DuckDB is asked to open it."""
+    if path.is_dir():
+        raise DedupError(f"{path} is a folder, not a trader-dedup store (a DuckDB file)")
+    if not path.is_file():
+        return
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
+    except OSError as exc:
+        raise DedupError(f"cannot open store {path}: {exc.strerror}") from exc
+    if head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
+        raise DedupError(not_a_store(path))
 
 
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)

@@ -142,7 +142,7 @@ def evaluate(
         group_merges,
         hard_negative_merges,
         largest_clusters,
-        load_truth_sql,
+        load_truth,
         threshold_metrics,
     )
     from dedup.pipeline import run_pipeline
@@ -151,7 +151,7 @@ def evaluate(
 
     rule_set = RuleSet.from_toml(rules) if rules else RuleSet.default()
     with Store(resolve_db_path(db), read_only=True) as store:
-        store.runner.run(load_truth_sql(truth))
+        load_truth(store.runner, truth)
         run_pipeline(store, rule_set, on_stage=StageProgress(show_progress(silent)))
         report = {"rules": {"name": rule_set.name, "hash": rule_set.hash},
                   "merge_band": cluster_metrics(store.runner),
