@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +40,27 @@ class SqlStep:
     def bound(self) -> list[Any] | dict[str, Any]:
         """The parameters in the form DuckDB takes: a list for `?`, a dict for `$name`."""
         return dict(self.params) if isinstance(self.params, Mapping) else list(self.params)
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold back SIGINT for the block and deliver it after, as KeyboardInterrupt.
+
+    A Ctrl-C that lands while COMMIT runs would otherwise surface after DuckDB committed but
+    before the commit was counted, and the command would say nothing was changed. Off the main
+    thread (where signal handlers cannot be set) the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
 
 
 class Runner:
@@ -81,8 +104,9 @@ class Runner:
         except BaseException:
             self.con.rollback()
             raise
-        self.run(SqlStep(f"commit {name}", "COMMIT"))
-        Runner.commits += 1
+        with _sigint_deferred():  # a Ctrl-C during COMMIT waits until its outcome is counted
+            self.run(SqlStep(f"commit {name}", "COMMIT"))
+            Runner.commits += 1
 
     def run(self, steps: SqlStep | Iterable[SqlStep]) -> None:
         """Execute one step or several in order, discarding any result."""
