@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import json
 
-from dedup.blocking.pairs import NORMALISED
 from dedup.errors import DedupError
-from dedup.explain import explanation_sql, rule_terms_sql
+from dedup.explain import explanation_query, rule_terms_sql
 from dedup.pipeline import normalise_stage
 from dedup.rules.ruleset import RuleSet
-from dedup.score import score_pairs_sql
+from dedup.score import score_pairs_sqls
 from dedup.sql import Runner, SqlStep, quote_ident
-
-PAIR = "__dedup__explain_pair"
-PAIR_SCORED = "__dedup__explain_scored"
+from dedup.tables import StageTables
 
 
 def _check_active(runner: Runner, trader_id: int) -> None:
@@ -41,26 +38,28 @@ def compare_traders(runner: Runner, rules: RuleSet, a: int, b: int) -> dict:
     for trader in (a, b):
         _check_active(runner, trader)
     left, right = min(a, b), max(a, b)
-    normalise_stage(runner)
-    runner.run(SqlStep("explain pair", f"CREATE OR REPLACE TEMP TABLE {PAIR} AS "
+    tables = StageTables()
+    normalised = quote_ident(tables.normalised)
+    normalise_stage(runner, tables)
+    runner.run(SqlStep("explain pair", f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.explain_pair)} AS "
                                        f"SELECT ?::BIGINT AS left_id, ?::BIGINT AS right_id, "
                                        f"'requested' AS blocking_rule", (left, right)))
-    runner.run(score_pairs_sql(rules, pairs_table=PAIR, output=PAIR_SCORED))
-    runner.run(rule_terms_sql(rules))
+    runner.run(score_pairs_sqls(rules, tables, pairs_table=tables.explain_pair, output=tables.explain_scored))
+    runner.run(rule_terms_sql(rules, tables))
     explanation = json.loads(runner.scalar(SqlStep(
-        "explanation", f"SELECT explanation FROM ({explanation_sql(rules, PAIR_SCORED)})")))
+        "explanation", f"SELECT explanation FROM ({explanation_query(rules, tables.explain_scored, tables)})")))
     for item, comparison in zip(explanation["comparisons"], rules.comparisons):
         column = next(lvl.column for lvl in comparison.levels if lvl.column)
         values = runner.fetchone(SqlStep(
-            "pair values", f"SELECT (SELECT {quote_ident(column)} FROM {NORMALISED} WHERE trader_id = ?), "
-                           f"(SELECT {quote_ident(column)} FROM {NORMALISED} WHERE trader_id = ?)",
+            "pair values", f"SELECT (SELECT {quote_ident(column)} FROM {normalised} WHERE trader_id = ?), "
+                           f"(SELECT {quote_ident(column)} FROM {normalised} WHERE trader_id = ?)",
             (left, right)))
         item.update(column=column, left=values[0], right=values[1])
     blocked = []
     for rule in rules.blocking:
         same = " AND ".join(f"{lk} = {rk}" for lk, rk in zip(rule.keys_sql("l"), rule.keys_sql("r")))
-        if runner.scalar(SqlStep("blocked by", f"SELECT coalesce(({same}), FALSE) FROM {NORMALISED} l, "
-                                               f"{NORMALISED} r WHERE l.trader_id = ? AND r.trader_id = ?",
+        if runner.scalar(SqlStep("blocked by", f"SELECT coalesce(({same}), FALSE) FROM {normalised} l, "
+                                               f"{normalised} r WHERE l.trader_id = ? AND r.trader_id = ?",
                                  (left, right))):
             blocked.append(rule.name)
     explanation["blocked_by"] = blocked

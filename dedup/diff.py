@@ -1,8 +1,8 @@
 """A dry-run comparison of two rule sets on one store (`dedup diff`).
 
-Both rule sets run the full pipeline on the same (read-only) store; after each run its scored
-pairs and clusters are copied into temp tables of its own, and everything is compared set-based
-in DuckDB. Only counts, histograms and a handful of examples (and, for notebooks, the pairs whose
+Both rule sets run the full pipeline on the same (read-only) store, each into stage tables of
+its own (`StageTables` prefixes `__dedup__old_` and `__dedup__new_`), and everything is
+compared set-based in DuckDB. Only counts, histograms and a handful of examples (and, for notebooks, the pairs whose
 band changed) come back to Python.
 
 Categories:
@@ -32,15 +32,15 @@ from pathlib import Path
 
 import polars as pl
 
+from dedup.decisions import DECISION_KINDS, active_decisions_query, decided_pairs_query, has_decisions_sql
 from dedup.errors import DedupError
 from dedup.evaluate import cluster_metrics, load_truth
 from dedup.incremental import last_apply_sql
-from dedup.pipeline import CLUSTERS, StageHook, run_pipeline
-from dedup.review import DECISION_KINDS, active_decisions_sql, decided_pairs_sql, has_decisions_sql
+from dedup.pipeline import RunResult, StageHook, run_pipeline
 from dedup.rules.ruleset import RuleSet
-from dedup.score import SCORED
-from dedup.sql import Runner, SqlStep
+from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.store import Store
+from dedup.tables import PREFIX, StageTables
 
 PAIR_CHANGES = ("merge_gained", "merge_lost", "review_gained", "review_lost")
 TOGETHER_CHANGES = ("together_gained", "together_lost")
@@ -62,15 +62,9 @@ DESCRIPTIONS = {
 }
 
 
-def scored_table(side: str) -> str:
-    return f"__dedup__diff_{side}_scored"
-
-
-def clusters_table(side: str) -> str:
-    return f"__dedup__diff_{side}_clusters"
-
-
-CHANGED = "__dedup__diff_pairs"
+#: Each side's stage tables; the comparison's own table (the changed pairs) is in `TABLES`.
+SIDE_TABLES = {side: StageTables(f"{PREFIX}{side}_") for side in SIDES}
+TABLES = StageTables()
 
 
 @dataclass
@@ -159,21 +153,13 @@ def last_applied_rules(runner: Runner) -> tuple[RuleSet, str]:
 
 # --- the comparison ----------------------------------------------------------------------------
 
-def _keep_run_sql(side: str) -> list[SqlStep]:
-    return [
-        SqlStep(f"keep {side} scored", f"CREATE OR REPLACE TEMP TABLE {scored_table(side)} AS "
-                                       f"SELECT left_id, right_id, score, band FROM {SCORED}"),
-        SqlStep(f"keep {side} clusters", f"CREATE OR REPLACE TEMP TABLE {clusters_table(side)} AS "
-                                         f"SELECT trader_id, cluster_id, held FROM {CLUSTERS}"),
-    ]
-
-
-def _decision_metrics(runner: Runner) -> dict | None:
+def _decision_metrics(run: RunResult) -> dict | None:
     """Active decisions as labels. For each kind: the pairs inside active decisions (not withdrawn,
     records unchanged since) whose records are both active, and how many the rules alone put in
     the merge band and in the review band, before the decisions override them (never_merge: the
     fewer merged the better; always_merge: the more the better). A pair no blocking rule produced
     counts as neither. None when there are no such pairs."""
+    runner, clusters, scored = run.runner, quote_ident(run.cluster_table), quote_ident(run.scored)
     if not runner.scalar(has_decisions_sql()):
         return None
     found = {}
@@ -181,17 +167,24 @@ def _decision_metrics(runner: Runner) -> dict | None:
         found[kind] = runner.fetchone(SqlStep(f"decision label check {kind}", f"""
             SELECT count(*), count(*) FILTER (WHERE s.rules_band = 'merge'),
                    count(*) FILTER (WHERE s.rules_band = 'review')
-            FROM ({decided_pairs_sql(active_decisions_sql(kind))}) d
-            JOIN {CLUSTERS} cl ON cl.trader_id = d.a JOIN {CLUSTERS} cr ON cr.trader_id = d.b
-            LEFT JOIN {SCORED} s ON s.left_id = d.a AND s.right_id = d.b"""))
+            FROM ({decided_pairs_query(active_decisions_query(kind))}) d
+            JOIN {clusters} cl ON cl.trader_id = d.a JOIN {clusters} cr ON cr.trader_id = d.b
+            LEFT JOIN {scored} s ON s.left_id = d.a AND s.right_id = d.b"""))
     if not any(n for n, _, _ in found.values()):
         return None
     return {kind: {"pairs": int(n), "rules_merge": int(merge), "rules_review": int(review)}
             for kind, (n, merge, review) in found.items()}
 
 
+def _scored(side: str) -> str:
+    return quote_ident(SIDE_TABLES[side].scored)
+
+
+CHANGED = quote_ident(TABLES.diff_pairs)
+
+
 def _changed_pairs_sql() -> SqlStep:
-    old, new = scored_table("old"), scored_table("new")
+    old, new = _scored("old"), _scored("new")
     return SqlStep("changed pairs", f"""
         CREATE OR REPLACE TEMP TABLE {CHANGED} AS
         SELECT *, CASE
@@ -214,7 +207,8 @@ def _pair_counts(runner: Runner) -> dict[str, int]:
 
 #: Both runs' cluster ids per active trader; a held cluster's records are apart (their own id).
 _BOTH = (f"SELECT o.trader_id, o.cluster_id AS old_cluster, n.cluster_id AS new_cluster "
-         f"FROM {clusters_table('old')} o JOIN {clusters_table('new')} n USING (trader_id)")
+         f"FROM {quote_ident(SIDE_TABLES['old'].clusters)} o "
+         f"JOIN {quote_ident(SIDE_TABLES['new'].clusters)} n USING (trader_id)")
 
 
 def _cluster_counts(runner: Runner) -> dict[str, int]:
@@ -267,8 +261,8 @@ def _together_examples(runner: Runner, change: str, n: int) -> pl.DataFrame:
                sn.score AS new_score, so.band AS old_band, sn.band AS new_band,
                {_record_columns('l', 'left_')}, {_record_columns('r', 'right_')}
         FROM ex JOIN traders l ON l.trader_id = ex.left_id JOIN traders r ON r.trader_id = ex.right_id
-        LEFT JOIN {scored_table('old')} so ON so.left_id = ex.left_id AND so.right_id = ex.right_id
-        LEFT JOIN {scored_table('new')} sn ON sn.left_id = ex.left_id AND sn.right_id = ex.right_id
+        LEFT JOIN {_scored('old')} so ON so.left_id = ex.left_id AND so.right_id = ex.right_id
+        LEFT JOIN {_scored('new')} sn ON sn.left_id = ex.left_id AND sn.right_id = ex.right_id
         ORDER BY hash(ex.left_id, ex.right_id), ex.left_id""", (n,)))
 
 
@@ -289,7 +283,7 @@ def _cluster_examples(runner: Runner, change: str, n: int) -> pl.DataFrame:
 def _histogram(runner: Runner, side: str) -> pl.DataFrame:
     return runner.frame(SqlStep(f"histogram {side}", f"""
         SELECT '{side}' AS side, floor(score)::BIGINT AS bin, band, count(*) AS pairs
-        FROM {scored_table(side)} WHERE score IS NOT NULL
+        FROM {_scored(side)} WHERE score IS NOT NULL
         GROUP BY ALL ORDER BY bin, band"""))
 
 
@@ -315,18 +309,17 @@ def diff_rules(store: Store, new: RuleSet, old: RuleSet, *, today: dt.date | Non
     """
     runner = store.runner
     today = today or dt.date.today()
-    if truth is not None:
-        load_truth(runner, truth)
+    truth_table = load_truth(runner, truth, TABLES) if truth is not None else None
     runs, metrics = {}, {}
     for side, rules in (("old", old), ("new", new)):
         hook = None if on_stage is None else (lambda stage, event, s=side: on_stage(f"{s} {stage}", event))
-        result = run_pipeline(store, rules, today=today, on_stage=hook, since=None)
+        result = run_pipeline(store, rules, today=today, on_stage=hook, since=None,
+                              tables=SIDE_TABLES[side])
         runs[side] = result.summary
-        runner.run(_keep_run_sql(side))
         side_metrics = {}
-        if truth is not None:
-            side_metrics["truth"] = cluster_metrics(runner)
-        decisions = _decision_metrics(runner)
+        if truth_table is not None:
+            side_metrics["truth"] = cluster_metrics(result, truth_table)
+        decisions = _decision_metrics(result)
         if decisions is not None:
             side_metrics["decisions"] = decisions
         metrics[side] = side_metrics

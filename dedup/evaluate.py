@@ -10,11 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from dedup.errors import DedupError, SqlError
-from dedup.pipeline import CLUSTERS
-from dedup.score import SCORED
-from dedup.sql import Runner, SqlStep
-
-TRUTH = "__dedup__truth"
+from dedup.pipeline import RunResult
+from dedup.sql import Runner, SqlStep, quote_ident
+from dedup.tables import StageTables
 DEFAULT_THRESHOLDS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0)
 
 
@@ -33,12 +31,12 @@ def _reader(path: Path) -> str:
     return reader
 
 
-def load_truth_sql(path: Path) -> SqlStep:
-    """`__dedup__truth` from a truth file; `load_truth` checks the file first."""
+def load_truth_sql(path: Path, table: str) -> SqlStep:
+    """The truth table `table` from a truth file; `load_truth` checks the file first."""
     reader = _reader(path)
     # Extra columns (`dedup synth` adds kind, group_kind, group_id) are kept for
     # `hard_negative_merges`.
-    return SqlStep("load truth", f"CREATE OR REPLACE TEMP TABLE {TRUTH} AS "
+    return SqlStep("load truth", f"CREATE OR REPLACE TEMP TABLE {quote_ident(table)} AS "
                                  f"SELECT * REPLACE (trader_id::BIGINT AS trader_id, "
                                  f"entity_id::BIGINT AS entity_id) "
                                  f"FROM {reader}(?)", (str(path),))
@@ -56,8 +54,9 @@ def check_truth_sql(path: Path) -> SqlStep:
                    (str(path),))
 
 
-def load_truth(runner: Runner, path: Path) -> None:
-    """Load a truth file (trader_id, entity_id) into `__dedup__truth`.
+def load_truth(runner: Runner, path: Path, tables: StageTables | None = None) -> str:
+    """Load a truth file (trader_id, entity_id) into `tables.truth` (by default
+    `StageTables().truth`) and return that table's name, for the metrics below.
 
     Raises:
         DedupError: one line naming the file for a file that is not there or cannot be read, a
@@ -78,7 +77,9 @@ def load_truth(runner: Runner, path: Path) -> None:
         row, column, value = bad
         raise DedupError(f"--truth {path}: row {row}, column {column}: {value[:40]!r} is not a "
                          f"whole number")
-    runner.run(load_truth_sql(path))
+    table = (tables or StageTables()).truth
+    runner.run(load_truth_sql(path, table))
+    return table
 
 
 def _first_line(exc: Exception) -> str:
@@ -94,11 +95,12 @@ def _metrics(tp: int, predicted: int, actual: int) -> dict:
             "precision": round(precision, 6), "recall": round(recall, 6), "f1": round(f1, 6)}
 
 
-def cluster_metrics(runner: Runner) -> dict:
+def cluster_metrics(run: RunResult, truth: str) -> dict:
     """Pairwise metrics of the clusters the run would merge (held clusters count as unmerged)."""
+    runner, clusters, truth = run.runner, quote_ident(run.cluster_table), quote_ident(truth)
     tp, predicted, actual = runner.fetchone(SqlStep("cluster metrics", f"""
         WITH c AS (SELECT c.trader_id, c.cluster_id, t.entity_id
-                   FROM {CLUSTERS} c JOIN {TRUTH} t USING (trader_id))
+                   FROM {clusters} c JOIN {truth} t USING (trader_id))
         SELECT (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM
                    (SELECT count(*) n FROM c GROUP BY cluster_id, entity_id)),
                (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM
@@ -108,19 +110,21 @@ def cluster_metrics(runner: Runner) -> dict:
     return _metrics(int(tp), int(predicted), int(actual))
 
 
-def threshold_metrics(runner: Runner, thresholds=DEFAULT_THRESHOLDS) -> list[dict]:
+def threshold_metrics(run: RunResult, truth: str, thresholds=DEFAULT_THRESHOLDS) -> list[dict]:
     """Pair-level metrics of scored pairs at each threshold (hard rules applied, no clustering).
 
     Recall's denominator is every true pair among the run's records, so pairs that blocking never
     produced count as missed.
     """
+    runner, clusters, truth = run.runner, quote_ident(run.cluster_table), quote_ident(truth)
+    scored = quote_ident(run.scored)
     actual = runner.scalar(SqlStep("true pairs", f"""
         SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (
-            SELECT count(*) n FROM {CLUSTERS} JOIN {TRUTH} USING (trader_id) GROUP BY entity_id)"""))
+            SELECT count(*) n FROM {clusters} JOIN {truth} USING (trader_id) GROUP BY entity_id)"""))
     rows = runner.fetchall(SqlStep("threshold metrics", f"""
         WITH s AS (SELECT s.score, NOT s.never_match AS eligible, tl.entity_id = tr.entity_id AS same
-                   FROM {SCORED} s JOIN {TRUTH} tl ON tl.trader_id = s.left_id
-                   JOIN {TRUTH} tr ON tr.trader_id = s.right_id)
+                   FROM {scored} s JOIN {truth} tl ON tl.trader_id = s.left_id
+                   JOIN {truth} tr ON tr.trader_id = s.right_id)
         SELECT t.threshold, count(s.score) FILTER (WHERE s.same), count(s.score)
         FROM unnest(?::DOUBLE[]) t(threshold)
         LEFT JOIN s ON s.score >= t.threshold AND s.eligible
@@ -128,17 +132,18 @@ def threshold_metrics(runner: Runner, thresholds=DEFAULT_THRESHOLDS) -> list[dic
     return [{"threshold": t, **_metrics(int(tp), int(pred), int(actual))} for t, tp, pred in rows]
 
 
-def hard_negative_merges(runner: Runner) -> dict | None:
+def hard_negative_merges(run: RunResult, truth: str) -> dict | None:
     """The merges precision-first forbids, from a `dedup synth` truth file: clusters that would
     merge branches of a chain (two different entities of kind 'chain'), and clusters that would
     merge different traders of one building (two entities of one 'unit' group). None when the
     truth file does not say (no kind / group columns)."""
-    columns = {r[0] for r in runner.fetchall(SqlStep("truth columns", f"DESCRIBE {TRUTH}"))}
+    runner, clusters, truth = run.runner, quote_ident(run.cluster_table), quote_ident(truth)
+    columns = {r[0] for r in runner.fetchall(SqlStep("truth columns", f"DESCRIBE {truth}"))}
     if not {"kind", "group_kind", "group_id"} <= columns:
         return None
     chains, units = runner.fetchone(SqlStep("hard-negative merges", f"""
         WITH c AS (SELECT c.cluster_id, t.entity_id, t.kind, t.group_kind, t.group_id
-                   FROM {CLUSTERS} c JOIN {TRUTH} t USING (trader_id))
+                   FROM {clusters} c JOIN {truth} t USING (trader_id))
         SELECT (SELECT count(*) FROM (SELECT cluster_id FROM c WHERE kind = 'chain'
                                       GROUP BY cluster_id HAVING count(DISTINCT entity_id) > 1)),
                (SELECT count(*) FROM (SELECT cluster_id FROM c WHERE group_kind = 'unit'
@@ -148,17 +153,18 @@ def hard_negative_merges(runner: Runner) -> dict | None:
             "clusters_merging_units_of_one_building": int(units)}
 
 
-def group_merges(runner: Runner) -> dict | None:
+def group_merges(run: RunResult, truth: str) -> dict | None:
     """Wrong merges per kind of hard-negative group, from a `dedup synth` truth file: for each
     group_kind (unit, neighbour, and the hard scenarios' virtual_office, shared_website,
     lookalike, name_collision, bridge), the clusters that would merge two different entities of
     one group of that kind. None when the truth file has no group columns."""
-    columns = {r[0] for r in runner.fetchall(SqlStep("truth columns", f"DESCRIBE {TRUTH}"))}
+    runner, clusters, truth = run.runner, quote_ident(run.cluster_table), quote_ident(truth)
+    columns = {r[0] for r in runner.fetchall(SqlStep("truth columns", f"DESCRIBE {truth}"))}
     if not {"group_kind", "group_id"} <= columns:
         return None
     rows = runner.fetchall(SqlStep("merges within groups", f"""
         WITH c AS (SELECT c.cluster_id, t.entity_id, t.group_kind, t.group_id
-                   FROM {CLUSTERS} c JOIN {TRUTH} t USING (trader_id) WHERE t.group_kind IS NOT NULL),
+                   FROM {clusters} c JOIN {truth} t USING (trader_id) WHERE t.group_kind IS NOT NULL),
              wrong AS (SELECT group_kind FROM c GROUP BY group_kind, group_id, cluster_id
                        HAVING count(DISTINCT entity_id) > 1),
              kinds AS (SELECT DISTINCT group_kind FROM c)
@@ -167,11 +173,24 @@ def group_merges(runner: Runner) -> dict | None:
     return {kind: int(n) for kind, n in rows}
 
 
-def largest_clusters(runner: Runner) -> dict:
+def largest_clusters(run: RunResult, truth: str) -> dict:
     """The largest cluster the run would merge (records), and the most different true entities
     any one merged cluster holds (1 when no cluster joins two businesses)."""
+    runner, clusters, truth = run.runner, quote_ident(run.cluster_table), quote_ident(truth)
     records, entities = runner.fetchone(SqlStep("largest clusters", f"""
         SELECT coalesce(max(records), 0), coalesce(max(entities), 0) FROM (
             SELECT count(*) AS records, count(DISTINCT t.entity_id) AS entities
-            FROM {CLUSTERS} c JOIN {TRUTH} t USING (trader_id) GROUP BY c.cluster_id)"""))
+            FROM {clusters} c JOIN {truth} t USING (trader_id) GROUP BY c.cluster_id)"""))
     return {"largest_merged_cluster": int(records), "most_entities_in_one_cluster": int(entities)}
+
+
+def evaluation_report(run: RunResult, truth: str) -> dict:
+    """Everything `dedup evaluate` reports about a run against a loaded truth table: the rule
+    set, the merge band's cluster metrics, hard-negative and per-group wrong merges (None without
+    a synth truth file's columns), the largest clusters, and the metrics at each threshold."""
+    return {"rules": {"name": run.rules.name, "hash": run.rules.hash},
+            "merge_band": cluster_metrics(run, truth),
+            "hard_negatives": hard_negative_merges(run, truth),
+            "group_merges": group_merges(run, truth),
+            "largest_clusters": largest_clusters(run, truth),
+            "thresholds": threshold_metrics(run, truth)}

@@ -4,7 +4,7 @@ A scored pair carries, for each comparison, the index of the level it reached (a
 frequencies term-frequency adjusted levels need), and a flag per hard rule. The rule set knows
 each level's label and how its weight is computed. `rule_terms_sql` loads that knowledge into
 a one-row lookup table (its labels travel as parameters, never spliced into SQL) and
-`explanation_sql` reads it beside any table shaped like `__dedup__scored`, one projection per
+`explanation_query` reads it beside any table shaped like a run's scored pairs, one projection per
 pair (no unnest or grouping, so it stays cheap over millions of pairs):
 
     {"pair": [left_id, right_id], "blocking_rule": "same_postcode",
@@ -21,12 +21,11 @@ from __future__ import annotations
 from dedup.rules.ruleset import RuleSet
 from dedup.score import hard_column, level_column
 from dedup.sql import SqlStep, quote_ident
+from dedup.tables import StageTables
 
-RULE_TERMS = "__dedup__rule_terms"
 
-
-def rule_terms_sql(rules: RuleSet) -> list[SqlStep]:
-    """Create the one-row lookup `__dedup__rule_terms`.
+def rule_terms_sql(rules: RuleSet, tables: StageTables) -> SqlStep:
+    """Create the one-row lookup `tables.rule_terms`.
 
     Comparison i has columns c<i>_name and c<i>_labels (a list indexed by level); hard rule k
     has h<k>_name and h<k>_effect.
@@ -38,20 +37,21 @@ def rule_terms_sql(rules: RuleSet) -> list[SqlStep]:
     for k, rule in enumerate(rules.hard_rules):
         columns += [f"?::VARCHAR AS h{k}_name", f"?::VARCHAR AS h{k}_effect"]
         params += [rule.name, rule.effect]
-    return [SqlStep("create rule terms",
-                    f"CREATE OR REPLACE TEMP TABLE {RULE_TERMS} AS "
-                    f"SELECT {', '.join(columns) or '1 AS empty'}", params)]
+    return SqlStep("create rule terms",
+                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.rule_terms)} AS "
+                   f"SELECT {', '.join(columns) or '1 AS empty'}", params)
 
 
-def explanation_sql(rules: RuleSet, scored_table: str) -> str:
+def explanation_query(rules: RuleSet, scored_table: str, tables: StageTables) -> str:
     """A SELECT of (left_id, right_id, explanation JSON), one row per pair of `scored_table`.
 
-    Needs the lookup that `rule_terms_sql(rules)` creates on the same connection.
+    Needs the lookup that `rule_terms_sql(rules, tables)` creates on the same connection.
 
     Args:
         rules: the rule set that scored the pairs (its comparisons and hard rules, in order).
-        scored_table: a table with the columns of `__dedup__scored` (left_id, right_id,
+        scored_table: a table with the columns of a run's scored pairs (left_id, right_id,
             blocking_rule, level_<comparison>, hard_<rule>, score, band).
+        tables: where the lookup is.
     """
     comparisons = []
     for i, c in enumerate(rules.comparisons):
@@ -70,4 +70,4 @@ def explanation_sql(rules: RuleSet, scored_table: str) -> str:
             'pair': [s.left_id, s.right_id], 'blocking_rule': s.blocking_rule,
             'comparisons': [{', '.join(comparisons)}], 'hard_rules': {hard},
             'score': s.score, 'band': s.band}})::JSON AS explanation
-        FROM {quote_ident(scored_table)} s CROSS JOIN {RULE_TERMS} w"""
+        FROM {quote_ident(scored_table)} s CROSS JOIN {quote_ident(tables.rule_terms)} w"""

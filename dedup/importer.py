@@ -20,6 +20,7 @@ from pathlib import Path
 from dedup.errors import DedupError, ImportValidationError, SqlError
 from dedup.schema import IMPORT_TABLES, TABLES_BY_NAME, Column, TableSpec
 from dedup.sql import Runner, SqlStep, quote_ident
+from dedup.tables import StageTables
 
 READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet"}
 # Dates are accepted as ISO (what DuckDB casts) or as UK day-first text, as the case system shows them.
@@ -96,7 +97,7 @@ def parse_column_maps(items: list[str], tables: list[str]) -> dict[str, dict[str
 
 
 def _stage_name(spec: TableSpec, kind: str) -> str:
-    return f"__dedup__{kind}_{spec.name}"
+    return StageTables().import_stage(kind, spec.name)
 
 
 def csv_header(path: Path) -> list[str]:

@@ -8,13 +8,12 @@ may ask "why?" about stays on the row.
 
 from __future__ import annotations
 
-from dedup.blocking.pairs import NORMALISED, PAIRS
 from dedup.columns import NORMALISED_COLUMNS
 from dedup.rules.levels import sectors_column, tf_column, tokens_column
 from dedup.rules.ruleset import RuleSet
 from dedup.sql import SqlStep, quote_ident
+from dedup.tables import StageTables
 
-SCORED = "__dedup__scored"
 PAIR_COLUMNS = (*NORMALISED_COLUMNS, "whitelisted")
 #: A similarity used this many times in a scoring statement is computed once (`share_similarities`).
 SHARE_MIN_USES = 2
@@ -28,39 +27,31 @@ def hard_column(rule_name: str) -> str:
     return f"hard_{rule_name}"
 
 
-def tf_table(column: str) -> str:
-    return f"__dedup__tf_{column}"
-
-
-def term_frequencies_sql(column: str) -> SqlStep:
+def term_frequencies_sql(column: str, tables: StageTables) -> SqlStep:
     """Per value of `column`: its share f of the normalised records and the weight adjustment
     log2(u / f), with u = sum of f^2 (the chance two random records share a value)."""
     col = quote_ident(column)
     return SqlStep(f"term frequencies {column}",
-                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(tf_table(column))} AS "
+                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.term_frequencies(column))} AS "
                    f"SELECT value, tf, log2(sum(tf * tf) OVER () / tf) AS adjustment FROM ("
                    f"SELECT {col} AS value, count(*)::DOUBLE / sum(count(*)) OVER () AS tf "
-                   f"FROM {NORMALISED} WHERE {col} IS NOT NULL GROUP BY {col})")
+                   f"FROM {quote_ident(tables.normalised)} WHERE {col} IS NOT NULL GROUP BY {col})")
 
 
-def sectors_table(column: str) -> str:
-    return f"__dedup__sectors_{column}"
-
-
-def sector_spread_sql(column: str) -> SqlStep:
+def sector_spread_sql(column: str, tables: StageTables) -> SqlStep:
     """Per value of `column`: how many distinct postcode sectors the records holding it lie in
     (for levels with `max_sectors`)."""
     col = quote_ident(column)
     return SqlStep(f"postcode sectors per {column}",
-                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(sectors_table(column))} AS "
+                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.sectors(column))} AS "
                    f"SELECT {col} AS value, count(DISTINCT postcode_sector) AS sectors "
-                   f"FROM {NORMALISED} WHERE {col} IS NOT NULL GROUP BY {col}")
+                   f"FROM {quote_ident(tables.normalised)} WHERE {col} IS NOT NULL GROUP BY {col}")
 
 
-def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = (),
-                    token_columns: tuple[str, ...] = (), sector_columns: tuple[str, ...] = (),
-                    similarity_columns: tuple[str, ...] = ()) -> str:
-    """The pairs with both records' normalised values as `<column>_l` / `<column>_r`, for each of
+def pair_values_query(tables: StageTables, pairs_table: str, tf_columns: tuple[str, ...] = (),
+                      token_columns: tuple[str, ...] = (), sector_columns: tuple[str, ...] = (),
+                      similarity_columns: tuple[str, ...] = ()) -> str:
+    """The pairs of `pairs_table` with both records' normalised values as `<column>_l` / `<column>_r`, for each of
     `tf_columns` the term-frequency adjustment of the left value as `tf_<column>_l`, for each
     of `sector_columns` the number of postcode sectors the left value is found at as
     `sectors_<column>_l`, and for each of `token_columns` both records' distinct words as
@@ -72,20 +63,20 @@ def pair_values_sql(pairs_table: str = PAIRS, tf_columns: tuple[str, ...] = (),
                       for c in columns for side in ("l", "r"))
     extra = "".join(f", {quote_ident('tf_' + c)}.adjustment AS {quote_ident(tf_column(c))}"
                   for c in tf_columns)
-    joins = "".join(f" LEFT JOIN {quote_ident(tf_table(c))} {quote_ident('tf_' + c)} "
+    joins = "".join(f" LEFT JOIN {quote_ident(tables.term_frequencies(c))} {quote_ident('tf_' + c)} "
                     f"ON {quote_ident('tf_' + c)}.value = l.{quote_ident(c)}" for c in tf_columns)
     extra += "".join(f", {quote_ident('sec_' + c)}.sectors AS {quote_ident(sectors_column(c))}"
                    for c in sector_columns)
-    joins += "".join(f" LEFT JOIN {quote_ident(sectors_table(c))} {quote_ident('sec_' + c)} "
+    joins += "".join(f" LEFT JOIN {quote_ident(tables.sectors(c))} {quote_ident('sec_' + c)} "
                      f"ON {quote_ident('sec_' + c)}.value = l.{quote_ident(c)}" for c in sector_columns)
     extra += "".join(f", jaro_winkler_similarity(l.{quote_ident(c)}, r.{quote_ident(c)}) "
                    f"AS {quote_ident(similarity_column(c))}" for c in similarity_columns)
-    records = NORMALISED
+    records = quote_ident(tables.normalised)
     if tokens:
         lists = ", ".join(f"list_distinct(string_split({quote_ident(c)}, ' ')) AS {quote_ident(t)}"
                           for c, t in zip(token_columns, tokens))
-        records = f"(SELECT *, {lists} FROM {NORMALISED})"
-    return (f"SELECT p.left_id, p.right_id, p.blocking_rule, {sides}{extra} FROM {pairs_table} p "
+        records = f"(SELECT *, {lists} FROM {records})"
+    return (f"SELECT p.left_id, p.right_id, p.blocking_rule, {sides}{extra} FROM {quote_ident(pairs_table)} p "
             f"JOIN {records} l ON l.trader_id = p.left_id "
             f"JOIN {records} r ON r.trader_id = p.right_id{joins}")
 
@@ -124,11 +115,16 @@ def tf_columns(rules: RuleSet) -> tuple[str, ...]:
     return tuple(dict.fromkeys(col for c in rules.comparisons for col in c.tf_columns))
 
 
-def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCORED) -> list[SqlStep]:
-    """Create `output` with each pair's levels, hard-rule flags, score and band.
+def score_pairs_sqls(rules: RuleSet, tables: StageTables, *, pairs_table: str | None = None,
+                     output: str | None = None) -> list[SqlStep]:
+    """Create `output` (default `tables.scored`) with each pair of `pairs_table` (default
+    `tables.candidate_pairs`) with its levels, hard-rule flags, score and band.
 
-    Returns the term-frequency and sector-spread tables the levels need, then the scoring statement.
+    Returns the term-frequency and sector-spread tables the levels need (over
+    `tables.normalised`), then the scoring statement.
     """
+    pairs_table = pairs_table or tables.candidate_pairs
+    output = output or tables.scored
     tfs = tf_columns(rules)
     token_columns = tuple(dict.fromkeys([*(col for c in rules.comparisons for col in c.token_columns),
                                          *(col for h in rules.hard_rules for col in h.token_columns)]))
@@ -145,7 +141,7 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
                    if h.effect == "review_only"]
     never_sql = " OR ".join(never) or "FALSE"
     review_only_sql = " OR ".join(review_only) or "FALSE"
-    return [term_frequencies_sql(c) for c in tfs] + [sector_spread_sql(c) for c in spread] + [SqlStep(
+    return [term_frequencies_sql(c, tables) for c in tfs] + [sector_spread_sql(c, tables) for c in spread] + [SqlStep(
         "score pairs",
         f"CREATE OR REPLACE TEMP TABLE {quote_ident(output)} AS "
         f"SELECT *, ({never_sql}) AS never_match, CASE WHEN {never_sql} THEN 'none' "
@@ -153,12 +149,12 @@ def score_pairs_sql(rules: RuleSet, pairs_table: str = PAIRS, output: str = SCOR
         f"WHEN score >= ? THEN 'review' ELSE 'none' END AS band "
         f"FROM (SELECT *, {weights} AS score FROM ("
         f"SELECT left_id, right_id, blocking_rule, {', '.join(levels_and_flags)} "
-        f"FROM ({pair_values_sql(pairs_table, tfs, token_columns, spread, similarities)})))",
+        f"FROM ({pair_values_query(tables, pairs_table, tfs, token_columns, spread, similarities)})))",
         (rules.merge_threshold, rules.review_threshold),
     )]
 
 
-def band_counts_sql(scored: str = SCORED) -> SqlStep:
+def band_counts_sql(scored: str) -> SqlStep:
     return SqlStep("band counts",
                    f"SELECT count(*) FILTER (WHERE band = 'merge'), "
                    f"count(*) FILTER (WHERE band = 'review') FROM {quote_ident(scored)}")

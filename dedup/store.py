@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from dedup.errors import DedupError
-from dedup.normalise.cache import cache_schema
+from dedup.normalise.cache import cache_schema_sqls
 from dedup.schema import IMPORT_TABLES, TableSpec
 from dedup.sql import Runner, SqlStep, quote_ident
 
@@ -174,7 +174,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "decisions; proposals closed_at, closed_reason, decided_by",
               tuple(_review_schema())),
     Migration(4, "rule_sets", tuple(_rule_sets_schema())),
-    Migration(5, "trader_normalised (cache of normalised fields)", tuple(cache_schema())),
+    Migration(5, "trader_normalised (cache of normalised fields)", tuple(cache_schema_sqls())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

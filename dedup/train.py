@@ -19,16 +19,13 @@ from pathlib import Path
 import numpy as np
 import tomlkit
 
-from dedup.blocking.pairs import NORMALISED, candidate_pairs_sql
+from dedup.blocking.pairs import candidate_pairs_sql
 from dedup.errors import DedupError
 from dedup.pipeline import normalise_stage
 from dedup.rules.ruleset import RuleSet
-from dedup.score import level_column, score_pairs_sql
+from dedup.score import level_column, score_pairs_sqls
 from dedup.sql import Runner, SqlStep, quote_ident
-
-RANDOM_PAIRS = "__dedup__random_pairs"
-RANDOM_SCORED = "__dedup__random_scored"
-TRAIN_SCORED = "__dedup__train_scored"
+from dedup.tables import StageTables
 MAX_WEIGHT = 20.0  # bounds a weight whose level was (almost) never seen on one side
 
 
@@ -47,15 +44,15 @@ class TrainResult:
     random_pairs: int
 
 
-def random_pairs_sql(n_pairs: int, seed: int) -> SqlStep:
+def random_pairs_sql(n_pairs: int, seed: int, tables: StageTables) -> SqlStep:
     """About `n_pairs` random pairs of distinct normalised records, reproducible for a seed.
 
     Each round pairs the records of two seeded shuffles position by position; enough rounds are
     stacked to reach `n_pairs` even on a small table.
     """
     return SqlStep("random pairs", f"""
-        CREATE OR REPLACE TEMP TABLE {RANDOM_PAIRS} AS
-        WITH n AS (SELECT trader_id FROM {NORMALISED}),
+        CREATE OR REPLACE TEMP TABLE {quote_ident(tables.random_pairs)} AS
+        WITH n AS (SELECT trader_id FROM {quote_ident(tables.normalised)}),
         rounds AS (SELECT range AS round FROM range(greatest(1, ceil($pairs / greatest((SELECT count(*) FROM n), 1)))::BIGINT)),
         a AS (SELECT round, trader_id, row_number() OVER (PARTITION BY round ORDER BY hash(trader_id, $seed, round, 1)) AS pos
               FROM n, rounds),
@@ -158,13 +155,14 @@ def train(runner: Runner, rules: RuleSet, *, random_pairs: int = 1_000_000, seed
     Thresholds are set where a candidate pair's chance of being a duplicate reaches
     `merge_probability` and `review_probability`, given the learned share of duplicates.
     """
-    normalise_stage(runner)
-    runner.run(candidate_pairs_sql(rules.blocking, rules.max_block_size))
-    runner.run(score_pairs_sql(rules, output=TRAIN_SCORED))
-    runner.run(random_pairs_sql(random_pairs, seed))
-    runner.run(score_pairs_sql(rules, pairs_table=RANDOM_PAIRS, output=RANDOM_SCORED))
-    u = estimate_u(*level_patterns(runner, RANDOM_SCORED, rules), rules)
-    levels, counts = level_patterns(runner, TRAIN_SCORED, rules)
+    tables = StageTables()
+    normalise_stage(runner, tables)
+    runner.run(candidate_pairs_sql(rules.blocking, rules.max_block_size, tables))
+    runner.run(score_pairs_sqls(rules, tables, output=tables.train_scored))
+    runner.run(random_pairs_sql(random_pairs, seed, tables))
+    runner.run(score_pairs_sqls(rules, tables, pairs_table=tables.random_pairs, output=tables.random_scored))
+    u = estimate_u(*level_patterns(runner, tables.random_scored, rules), rules)
+    levels, counts = level_patterns(runner, tables.train_scored, rules)
     if counts.sum() == 0:
         raise DedupError("no candidate pairs to learn from: the store has too few traders")
     m, u_candidates, share, iterations = expectation_maximisation(levels, counts, u, rules)
@@ -181,7 +179,8 @@ def train(runner: Runner, rules: RuleSet, *, random_pairs: int = 1_000_000, seed
         merge_threshold=round(math.log2(merge_probability / (1 - merge_probability)) + prior, 2),
         review_threshold=round(math.log2(review_probability / (1 - review_probability)) + prior, 2),
         iterations=iterations, candidate_pairs=int(counts.sum()),
-        random_pairs=runner.scalar(SqlStep("count random pairs", f"SELECT count(*) FROM {RANDOM_PAIRS}")))
+        random_pairs=runner.scalar(SqlStep("count random pairs",
+                                           f"SELECT count(*) FROM {quote_ident(tables.random_pairs)}")))
 
 
 def write_trained_rules(source_text: str, result: TrainResult, out: Path) -> None:

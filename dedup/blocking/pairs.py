@@ -1,13 +1,13 @@
 """SQL that turns blocking rules into candidate pairs.
 
-Invariants of `__dedup__candidate_pairs` (a contract every rule meets): each pair appears once,
+Invariants of the candidate pairs (`StageTables.candidate_pairs`) (a contract every rule meets): each pair appears once,
 with `left_id < right_id`, never a record paired with itself, and `blocking_rule` naming the first
 rule (in rule-set order) that produced it. Blocks larger than `max_block_size` are left out of
 their rule (a chain's head-office phone number would otherwise pair thousands of branches) and
 reported by `block_report_sql`.
 
 An incremental run keeps only pairs with at least one record `in_increment` (a column of
-`__dedup__normalised`). Block sizes are still counted over the whole table, so a pair is produced
+the normalised records). Block sizes are still counted over the whole table, so a pair is produced
 incrementally exactly when a full run produces it and it touches the increment.
 """
 
@@ -16,28 +16,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dedup.blocking.rules import BlockingRule
-from dedup.sql import SqlStep
-
-NORMALISED = "__dedup__normalised"
-PAIRS = "__dedup__candidate_pairs"
+from dedup.sql import SqlStep, quote_ident
+from dedup.tables import StageTables
 
 
-def _keyed_sql(rule: BlockingRule, incremental: bool = False) -> str:
-    """Records with every block key present, keys as b0, b1, ... (and `in_increment`)."""
+def _keyed_query(rule: BlockingRule, normalised: str, incremental: bool = False) -> str:
+    """Records of `normalised` with every block key present, keys as b0, b1, ... (and
+    `in_increment`)."""
     keys = rule.keys_sql("n")
     cols = ", ".join(f"{k} AS b{i}" for i, k in enumerate(keys))
     # A NULL key would never join anyway; filtering first keeps the join and the size count honest.
     not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
     flag = ", n.in_increment" if incremental else ""
-    return f"SELECT n.trader_id, {cols}{flag} FROM {NORMALISED} n WHERE {not_null}"
+    return f"SELECT n.trader_id, {cols}{flag} FROM {quote_ident(normalised)} n WHERE {not_null}"
 
 
 def _block_cols(rule: BlockingRule) -> list[str]:
     return [f"b{i}" for i in range(len(rule.on))]
 
 
-def rule_pairs_sql(rule: BlockingRule, order: int, max_block_size: int,
-                   incremental: bool = False) -> str:
+def rule_pairs_query(rule: BlockingRule, order: int, max_block_size: int, normalised: str,
+                     incremental: bool = False) -> str:
     """A SELECT of (left_id, right_id, rule_order) for one rule, oversized blocks left out.
 
     With `incremental`, only pairs touching the increment: the (small) increment side is joined
@@ -46,37 +45,38 @@ def rule_pairs_sql(rule: BlockingRule, order: int, max_block_size: int,
     max_block_size = rule.cap(max_block_size)
     cols = _block_cols(rule)
     join = " AND ".join(f"l.{c} = r.{c}" for c in cols)
-    in_ok_blocks = (f"(SELECT k.* FROM ({_keyed_sql(rule, incremental)}) k SEMI JOIN ("
-                    f"SELECT {', '.join(cols)} FROM ({_keyed_sql(rule)}) GROUP BY ALL "
+    in_ok_blocks = (f"(SELECT k.* FROM ({_keyed_query(rule, normalised, incremental)}) k SEMI JOIN ("
+                    f"SELECT {', '.join(cols)} FROM ({_keyed_query(rule, normalised)}) GROUP BY ALL "
                     f"HAVING count(*) BETWEEN 2 AND {int(max_block_size)}) ok USING ({', '.join(cols)}))")
     if not incremental:
         return (f"SELECT l.trader_id AS left_id, r.trader_id AS right_id, {order} AS rule_order "
                 f"FROM {in_ok_blocks} l "
-                f"JOIN ({_keyed_sql(rule)}) r ON {join} AND l.trader_id < r.trader_id")
+                f"JOIN ({_keyed_query(rule, normalised)}) r ON {join} AND l.trader_id < r.trader_id")
     return (f"SELECT least(l.trader_id, r.trader_id) AS left_id, "
             f"greatest(l.trader_id, r.trader_id) AS right_id, {order} AS rule_order "
             f"FROM (SELECT * FROM {in_ok_blocks} WHERE in_increment) l "
-            f"JOIN ({_keyed_sql(rule, incremental)}) r ON {join} AND l.trader_id <> r.trader_id "
+            f"JOIN ({_keyed_query(rule, normalised, incremental)}) r ON {join} AND l.trader_id <> r.trader_id "
             f"AND (NOT r.in_increment OR l.trader_id < r.trader_id)")
 
 
-def candidate_pairs_sql(rules: Sequence[BlockingRule], max_block_size: int,
+def candidate_pairs_sql(rules: Sequence[BlockingRule], max_block_size: int, tables: StageTables,
                         incremental: bool = False) -> SqlStep:
-    """Create `__dedup__candidate_pairs` from all rules, each pair once with its first rule;
-    with `incremental`, only pairs with at least one record in the increment."""
-    union = "\nUNION ALL\n".join(rule_pairs_sql(r, i, max_block_size, incremental)
+    """Create `tables.candidate_pairs` from `tables.normalised` and all rules, each pair once with
+    its first rule; with `incremental`, only pairs with at least one record in the increment."""
+    union = "\nUNION ALL\n".join(rule_pairs_query(r, i, max_block_size, tables.normalised, incremental)
                                   for i, r in enumerate(rules))
     names = "[" + ", ".join("?" for _ in rules) + "]"
     return SqlStep(
         "candidate pairs",
-        f"CREATE OR REPLACE TEMP TABLE {PAIRS} AS "
+        f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.candidate_pairs)} AS "
         f"SELECT left_id, right_id, ({names}::VARCHAR[])[min(rule_order) + 1] AS blocking_rule "
         f"FROM ({union}) GROUP BY left_id, right_id",
         tuple(r.name for r in rules),
     )
 
 
-def block_report_sql(rule: BlockingRule, max_block_size: int, largest: int = 5) -> SqlStep:
+def block_report_sql(rule: BlockingRule, max_block_size: int, normalised: str,
+                     largest: int = 5) -> SqlStep:
     """Per rule: pairs it would generate, blocks skipped for size, and its largest blocks.
 
     Returns one row: (pairs, blocks, skipped_blocks, skipped_records, largest) where `largest`
@@ -87,7 +87,7 @@ def block_report_sql(rule: BlockingRule, max_block_size: int, largest: int = 5) 
     key_text = " || ' | ' || ".join(f"{c}::VARCHAR" for c in cols)
     return SqlStep(
         f"block report {rule.name}",
-        f"WITH sizes AS (SELECT {key_text} AS key, count(*) AS n FROM ({_keyed_sql(rule)}) "
+        f"WITH sizes AS (SELECT {key_text} AS key, count(*) AS n FROM ({_keyed_query(rule, normalised)}) "
         f"GROUP BY ALL HAVING count(*) >= 2) "
         f"SELECT coalesce(sum(n * (n - 1) // 2) FILTER (WHERE n <= {int(max_block_size)}), 0), "
         f"count(*), count(*) FILTER (WHERE n > {int(max_block_size)}), "
@@ -97,9 +97,7 @@ def block_report_sql(rule: BlockingRule, max_block_size: int, largest: int = 5) 
         f"FROM sizes")
 
 
-def pairs_by_rule_sql() -> SqlStep:
-    """How many candidate pairs each rule contributed first."""
+def pairs_by_rule_sql(pairs: str) -> SqlStep:
+    """How many candidate pairs of `pairs` each rule contributed first."""
     return SqlStep("pairs by rule",
-                   f"SELECT blocking_rule, count(*) FROM {PAIRS} GROUP BY ALL ORDER BY 2 DESC")
-
-
+                   f"SELECT blocking_rule, count(*) FROM {quote_ident(pairs)} GROUP BY ALL ORDER BY 2 DESC")

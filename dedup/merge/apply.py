@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dedup.merge.audit import (
-    APPLY,
-    CHANGES,
-    CHILD_TABLES,
-    record_merges_sql,
-    record_moves_sql,
-)
+from dedup.merge.audit import CHILD_TABLES, record_merges_sql, record_moves_sql
 from dedup.merge.plan import MergePlan
 from dedup.rules.merging import FILLABLE_FIELDS
 from dedup.schema import TableSpec
 from dedup.sql import Runner, SqlStep, quote_ident
+from dedup.tables import StageTables
 
 #: Longest merged_into chain the straggler sweep follows (chains grow one link per run at most).
 MAX_CHAIN = 100
@@ -53,59 +48,61 @@ def check_plan_sql(plan: str) -> SqlStep:
         HAVING count(*) > 0""")
 
 
-def number_merges_sql(plan: str) -> SqlStep:
-    """`__dedup__apply`: the plan with merge ids following the store's last one, in merged_id order."""
+def number_merges_sql(plan: str, tables: StageTables) -> SqlStep:
+    """`tables.apply`: the plan with merge ids following the store's last one, in merged_id order."""
     return SqlStep("number merges",
-                   f"CREATE OR REPLACE TEMP TABLE {APPLY} AS "
+                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.apply)} AS "
                    f"SELECT (SELECT coalesce(max(merge_id), 0) FROM merges) "
                    f"+ row_number() OVER (ORDER BY merged_id) AS merge_id, p.* "
                    f"FROM {quote_ident(plan)} p")
 
 
-def changes_sql(fills: str, merged_at: dt.datetime) -> SqlStep:
-    """`__dedup__apply_changes`: each fill under the merge that supplied it, plus the survivor's
+def changes_sql(fills: str, merged_at: dt.datetime, tables: StageTables) -> SqlStep:
+    """`tables.apply_changes`: each fill under the merge that supplied it, plus the survivor's
     `updated_at` (its matching fields change, so incremental runs must look at it again)."""
+    apply = quote_ident(tables.apply)
     return SqlStep("field changes", f"""
-        CREATE OR REPLACE TEMP TABLE {CHANGES} AS
+        CREATE OR REPLACE TEMP TABLE {quote_ident(tables.apply_changes)} AS
         SELECT a.merge_id, f.survivor_id, f.field, f.old_value, f.new_value
-        FROM {quote_ident(fills)} f JOIN {APPLY} a ON a.merged_id = f.source_id
+        FROM {quote_ident(fills)} f JOIN {apply} a ON a.merged_id = f.source_id
         UNION ALL
         SELECT DISTINCT a.merge_id, a.survivor_id, 'updated_at', t.updated_at::VARCHAR,
                $merged_at::TIMESTAMP::VARCHAR
-        FROM {quote_ident(fills)} f JOIN {APPLY} a ON a.merged_id = f.source_id
+        FROM {quote_ident(fills)} f JOIN {apply} a ON a.merged_id = f.source_id
         JOIN traders t ON t.trader_id = a.survivor_id""", {"merged_at": merged_at})
 
 
-def fill_survivors_sql() -> list[SqlStep]:
+def fill_survivors_sqls(tables: StageTables) -> list[SqlStep]:
     """Write the recorded field changes onto the survivors."""
+    changes = quote_ident(tables.apply_changes)
     steps = [SqlStep(f"fill survivors' {field}",
-                     f"UPDATE traders SET {quote_ident(field)} = c.new_value FROM {CHANGES} c "
+                     f"UPDATE traders SET {quote_ident(field)} = c.new_value FROM {changes} c "
                      f"WHERE traders.trader_id = c.survivor_id AND c.field = ?", (field,))
              for field in FILLABLE_FIELDS]
     steps.append(SqlStep("touch filled survivors",
                          f"UPDATE traders SET updated_at = c.new_value::TIMESTAMP "
-                         f"FROM (SELECT DISTINCT survivor_id, new_value FROM {CHANGES} "
+                         f"FROM (SELECT DISTINCT survivor_id, new_value FROM {changes} "
                          f"WHERE field = 'updated_at') c WHERE traders.trader_id = c.survivor_id"))
     return steps
 
 
-def repoint_sql(spec: TableSpec, run_id: int) -> list[SqlStep]:
+def repoint_sqls(spec: TableSpec, run_id: int, tables: StageTables) -> list[SqlStep]:
     """Record, then move, the child rows of `spec` from each merged record to its survivor.
 
     Only `trader_id` changes: each row keeps its own id, owner (ts_id), dates and notes.
     """
     table = quote_ident(spec.name)
-    return [record_moves_sql(spec, run_id),
+    return [record_moves_sql(spec, run_id, tables),
             SqlStep(f"re-point {spec.name}",
-                    f"UPDATE {table} SET trader_id = a.survivor_id FROM {APPLY} a "
+                    f"UPDATE {table} SET trader_id = a.survivor_id FROM {quote_ident(tables.apply)} a "
                     f"WHERE {table}.trader_id = a.merged_id")]
 
 
-def mark_merged_sql() -> SqlStep:
+def mark_merged_sql(tables: StageTables) -> SqlStep:
     """Merged records keep their row: status 'merged', merged_into the survivor."""
     return SqlStep("mark merged",
                    f"UPDATE traders SET status = 'merged', merged_into = a.survivor_id "
-                   f"FROM {APPLY} a WHERE traders.trader_id = a.merged_id")
+                   f"FROM {quote_ident(tables.apply)} a WHERE traders.trader_id = a.merged_id")
 
 
 def sweep_stragglers(runner: Runner, run_id: int) -> dict[str, int]:
@@ -154,19 +151,21 @@ def apply_merge(runner: Runner, plan: MergePlan, *, run_id: int,
     Returns:
         clusters_merged, records_merged, cases / tracks / certificates re-pointed, fields_filled.
     """
-    runner.run([check_plan_sql(plan.table), number_merges_sql(plan.table),
-                changes_sql(plan.fills, merged_at),
-                record_merges_sql(run_id, plan.rules, merged_at)])
+    tables = plan.tables
+    apply = quote_ident(tables.apply)
+    runner.run([check_plan_sql(plan.table), number_merges_sql(plan.table, tables),
+                changes_sql(plan.fills, merged_at, tables),
+                record_merges_sql(run_id, plan.rules, merged_at, tables)])
     for spec in CHILD_TABLES:
-        runner.run(repoint_sql(spec, run_id))
-    runner.run([*fill_survivors_sql(), mark_merged_sql()])
+        runner.run(repoint_sqls(spec, run_id, tables))
+    runner.run([*fill_survivors_sqls(tables), mark_merged_sql(tables)])
     clusters, records = runner.fetchone(SqlStep(
-        "count merges", f"SELECT count(DISTINCT survivor_id), count(*) FROM {APPLY}"))
+        "count merges", f"SELECT count(DISTINCT survivor_id), count(*) FROM {apply}"))
     moved = dict(runner.fetchall(SqlStep(
         "count moves", f"SELECT table_name, count(*) FROM merge_moves "
-                       f"WHERE merge_id IN (SELECT merge_id FROM {APPLY}) GROUP BY table_name")))
-    fields = runner.scalar(SqlStep("count fills",
-                                   f"SELECT count(*) FROM {CHANGES} WHERE field <> 'updated_at'"))
+                       f"WHERE merge_id IN (SELECT merge_id FROM {apply}) GROUP BY table_name")))
+    fields = runner.scalar(SqlStep("count fills", f"SELECT count(*) FROM {quote_ident(tables.apply_changes)} "
+                                                  f"WHERE field <> 'updated_at'"))
     return {"clusters_merged": clusters, "records_merged": records,
             **{f"{spec.name}_repointed": moved.get(spec.name, 0) for spec in CHILD_TABLES},
             "fields_filled": fields}

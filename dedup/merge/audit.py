@@ -18,16 +18,15 @@ from dedup.errors import DedupError
 from dedup.rules.ruleset import RuleSet
 from dedup.schema import CASES, CERTIFICATES, TRACKS, TableSpec
 from dedup.sql import Runner, SqlStep, quote_ident
+from dedup.tables import StageTables
 
 #: The child tables a merge re-points, in audit order.
 CHILD_TABLES: tuple[TableSpec, ...] = (CASES, TRACKS, CERTIFICATES)
 
-APPLY = "__dedup__apply"        # the plan's rows with their merge ids
-CHANGES = "__dedup__apply_changes"  # merge_id, survivor_id, field, old_value, new_value
 
-
-def record_merges_sql(run_id: int, rules: RuleSet, merged_at: dt.datetime) -> SqlStep:
-    """One `merges` row per planned merge, its field changes gathered into a list."""
+def record_merges_sql(run_id: int, rules: RuleSet, merged_at: dt.datetime, tables: StageTables) -> SqlStep:
+    """One `merges` row per planned merge (`tables.apply`), its field changes
+    (`tables.apply_changes`) gathered into a list."""
     return SqlStep("record merges", f"""
         INSERT INTO merges (merge_id, run_id, survivor_id, merged_id, score, explanation,
                             rules_name, rules_hash, merged_record, field_changes, merged_at)
@@ -35,21 +34,21 @@ def record_merges_sql(run_id: int, rules: RuleSet, merged_at: dt.datetime) -> Sq
                $rules_name, $rules_hash, a.merged_record,
                coalesce(c.changes, []::STRUCT(field VARCHAR, old_value VARCHAR, new_value VARCHAR)[]),
                $merged_at
-        FROM {APPLY} a
+        FROM {quote_ident(tables.apply)} a
         LEFT JOIN (SELECT merge_id, list({{'field': field, 'old_value': old_value,
                                           'new_value': new_value}} ORDER BY field) AS changes
-                   FROM {CHANGES} GROUP BY merge_id) c USING (merge_id)""",
+                   FROM {quote_ident(tables.apply_changes)} GROUP BY merge_id) c USING (merge_id)""",
         {"run_id": run_id, "rules_name": rules.name, "rules_hash": rules.hash,
          "merged_at": merged_at})
 
 
-def record_moves_sql(spec: TableSpec, run_id: int) -> SqlStep:
+def record_moves_sql(spec: TableSpec, run_id: int, tables: StageTables) -> SqlStep:
     """List the child rows of `spec` that the planned merges are about to re-point."""
     table, key = quote_ident(spec.name), quote_ident(spec.key)
     return SqlStep(f"record {spec.name} moves",
                    f"INSERT INTO merge_moves (merge_id, table_name, row_id, run_id) "
                    f"SELECT a.merge_id, ?, c.{key}, ? FROM {table} c "
-                   f"JOIN {APPLY} a ON c.trader_id = a.merged_id", (spec.name, run_id))
+                   f"JOIN {quote_ident(tables.apply)} a ON c.trader_id = a.merged_id", (spec.name, run_id))
 
 
 def _rows(runner: Runner, step: SqlStep) -> list[dict]:

@@ -9,7 +9,7 @@ Two kinds, both stored in `proposals` with status 'open' (the review workflow bu
   whitelisted record), with all its members.
 
 Before queuing, open proposals whose records have since been merged or changed are closed as
-'stale' (`dedup.review.close_stale_sql`). A proposal whose sorted trader_ids are already open is
+'stale' (`close_stale_sql`). A proposal whose sorted trader_ids are already open is
 not queued again, so a nightly re-run does not pile up duplicates; nor is one inside an active
 never-merge decision (a rejection: its pairs are already out of the review band). Traders
 rejected before and changed since are proposed again.
@@ -19,49 +19,68 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dedup.explain import explanation_sql, rule_terms_sql
-from dedup.merge.plan import PLAN
-from dedup.review import ACTIVE_NEVER_MERGE, close_stale_sql
+from dedup.decisions import ACTIVE_NEVER_MERGE
+from dedup.explain import explanation_query, rule_terms_sql
 from dedup.rules.ruleset import RuleSet
 from dedup.sql import SqlStep, quote_ident
-
-REVIEW_PAIRS = "__dedup__review_pairs"
-QUEUE = "__dedup__proposal_queue"
+from dedup.tables import StageTables
 
 
-def queue_proposals_sql(rules: RuleSet, run_id: int, created_at: dt.datetime, *,
-                        scored: str = "__dedup__scored",
-                        clusters: str = "__dedup__clusters") -> list[SqlStep]:
+def close_stale_sql(closed_at: dt.datetime) -> SqlStep:
+    """Close as 'stale' every open proposal one of whose records is no longer active (merged) or
+    was changed after the proposal was made, with the reason."""
+    return SqlStep("close stale proposals", """
+        UPDATE proposals SET status = 'stale', closed_at = $closed_at, closed_reason = x.reason
+        FROM (SELECT p.proposal_id,
+                     CASE WHEN bool_or(t.trader_id IS NULL OR t.status <> 'active')
+                          THEN 'merged: ' || string_agg(m.trader_id::VARCHAR, ', ' ORDER BY m.trader_id)
+                                  FILTER (WHERE t.trader_id IS NULL OR t.status <> 'active')
+                               || ' no longer active'
+                          ELSE 'changed: ' || string_agg(m.trader_id::VARCHAR, ', ' ORDER BY m.trader_id)
+                                  FILTER (WHERE t.updated_at > p.created_at)
+                               || ' updated since proposed' END AS reason
+              FROM proposals p, unnest(p.trader_ids) AS m(trader_id)
+              LEFT JOIN traders t ON t.trader_id = m.trader_id
+              WHERE p.status = 'open'
+              GROUP BY p.proposal_id
+              HAVING bool_or(t.trader_id IS NULL OR t.status <> 'active' OR t.updated_at > p.created_at)) x
+        WHERE proposals.proposal_id = x.proposal_id
+        RETURNING proposals.proposal_id""", {"closed_at": closed_at})
+
+
+def queue_proposals_sqls(rules: RuleSet, run_id: int, created_at: dt.datetime,
+                         tables: StageTables) -> list[SqlStep]:
     """Steps that insert this run's new proposals (after the plan, in the apply transaction).
 
     Args:
         rules: for the explanations' labels and the cluster size limit.
         run_id: the apply run queuing them.
         created_at: their creation time.
-        scored: the run's scored pairs.
-        clusters: the run's clusters (trader_id, cluster_id, component, size, held).
+        tables: the run's stage tables: its scored pairs, its clusters (trader_id, cluster_id,
+            component, size, held) and the plan built from them.
     """
-    scored, clusters = quote_ident(scored), quote_ident(clusters)
+    scored, clusters = quote_ident(tables.scored), quote_ident(tables.clusters)
+    review_pairs, queue = quote_ident(tables.review_pairs), quote_ident(tables.proposal_queue)
     survivor_of = (f"SELECT c.trader_id, coalesce(p.survivor_id, c.trader_id) AS live_id, "
                    f"CASE WHEN c.held THEN c.component END AS held_component "
-                   f"FROM {clusters} c LEFT JOIN {PLAN} p ON p.merged_id = c.trader_id")
+                   f"FROM {clusters} c LEFT JOIN {quote_ident(tables.plan)} p ON p.merged_id = c.trader_id")
     return [
         close_stale_sql(created_at),
         SqlStep("review pairs", f"""
-            CREATE OR REPLACE TEMP TABLE {REVIEW_PAIRS} AS
+            CREATE OR REPLACE TEMP TABLE {review_pairs} AS
             SELECT s.*, least(l.live_id, r.live_id) AS live_l, greatest(l.live_id, r.live_id) AS live_r
             FROM {scored} s
             JOIN ({survivor_of}) l ON l.trader_id = s.left_id
             JOIN ({survivor_of}) r ON r.trader_id = s.right_id
             WHERE s.band = 'review' AND l.live_id <> r.live_id
               AND (l.held_component IS NULL OR l.held_component IS DISTINCT FROM r.held_component)"""),
-        *rule_terms_sql(rules),
+        rule_terms_sql(rules, tables),
         SqlStep("proposal queue", f"""
-            CREATE OR REPLACE TEMP TABLE {QUEUE} AS
+            CREATE OR REPLACE TEMP TABLE {queue} AS
             SELECT * FROM (
                 SELECT 'pair' AS kind, [p.live_l, p.live_r] AS trader_ids, p.score, e.explanation
-                FROM {REVIEW_PAIRS} p
-                JOIN ({explanation_sql(rules, REVIEW_PAIRS)}) e
+                FROM {review_pairs} p
+                JOIN ({explanation_query(rules, tables.review_pairs, tables)}) e
                   ON e.left_id = p.left_id AND e.right_id = p.right_id
                 QUALIFY row_number() OVER (PARTITION BY p.live_l, p.live_r
                                            ORDER BY p.score DESC, p.left_id, p.right_id) = 1)
@@ -79,7 +98,7 @@ def queue_proposals_sql(rules: RuleSet, run_id: int, created_at: dt.datetime, *,
             SELECT (SELECT coalesce(max(proposal_id), 0) FROM proposals)
                        + row_number() OVER (ORDER BY q.kind, q.trader_ids),
                    $run_id, q.kind, q.trader_ids, q.score, q.explanation, 'open', $created_at
-            FROM {QUEUE} q
+            FROM {queue} q
             WHERE NOT EXISTS (SELECT 1 FROM proposals o
                               WHERE o.trader_ids = q.trader_ids AND o.status = 'open')
               AND NOT EXISTS (SELECT 1 FROM ({ACTIVE_NEVER_MERGE}) d

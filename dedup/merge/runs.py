@@ -15,21 +15,20 @@ Safety of the unattended overnight job rests on three things:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from dedup.blocking.pairs import NORMALISED
 from dedup.errors import is_interrupt
 from dedup.merge.apply import apply_merge, sweep_stragglers
-from dedup.merge.plan import GROUPS, MergePlan, merge_plan, pipeline_groups_sql
-from dedup.merge.proposals import queue_proposals_sql
-from dedup.normalise.cache import refresh_cache_sql
-from dedup.pipeline import FRESH_RAW, StageHook, StageTimer, run_pipeline
+from dedup.merge.plan import MergePlan, merge_plan, pipeline_groups_sql
+from dedup.merge.proposals import queue_proposals_sqls
+from dedup.pipeline import RunResult, StageHook, StageTimer, run_pipeline
 from dedup.rules.ruleset import RuleSet
-from dedup.score import SCORED
-from dedup.sql import Runner, SqlStep
+from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.store import Store
+from dedup.tables import StageTables
 
 
 def mark_interrupted_sql() -> SqlStep:
@@ -61,48 +60,80 @@ def finish_run_sql(run_id: int, status: str, summary: dict) -> SqlStep:
                    "WHERE run_id = ?", (status, json.dumps(summary, default=str), run_id))
 
 
-def apply_in_transaction(runner: Runner, rules: RuleSet, run_id: int, *, today: dt.date,
-                         merged_at: dt.datetime, summary: dict, timer: StageTimer) -> dict:
-    """Plan and apply the pipeline's clusters and queue its proposals, in one transaction.
+def record_failure_sql(run_id: int, exc: BaseException) -> SqlStep:
+    """Mark a run that stopped with an exception 'interrupted' (Ctrl-C is not a failure) or
+    'failed', only while it is still 'running': a run that committed before a late Ctrl-C
+    stays 'succeeded'."""
+    status = "interrupted" if is_interrupt(exc) else "failed"
+    return SqlStep("record failure",
+                   "UPDATE runs SET status = ?, finished_at = now()::TIMESTAMP, summary = ? "
+                   "WHERE run_id = ? AND status = 'running'",
+                   (status, json.dumps({"error": str(exc)}), run_id))
 
-    The pipeline's temp tables (`__dedup__scored`, `__dedup__clusters`) must be on the connection.
-    The run's final status and summary are written in the same transaction, so a run is either
-    'succeeded' with all its merges or has none of them.
+
+@contextlib.contextmanager
+def recorded_run(runner: Runner, rules: RuleSet, *, remember_rules: bool = False) -> Iterator[int]:
+    """A run recorded in `runs`, for both apply paths: runs a killed process left 'running' are
+    marked 'interrupted', the new run is recorded 'running' in its own committed statement
+    (with `remember_rules`, its rule set's text is kept too), and the block gets its id. The
+    block writes the run's final status itself, inside its own transaction; if it raises, the
+    run is marked failed or interrupted (`record_failure_sql`) and the exception goes on."""
+    runner.run(mark_interrupted_sql())
+    run_id = runner.scalar(start_run_sql(rules))
+    if remember_rules:
+        runner.run(remember_rules_sql(rules))
+    try:
+        yield run_id
+    except BaseException as exc:
+        try:
+            runner.run(record_failure_sql(run_id, exc))
+        except Exception:  # the connection itself may be gone; the next run marks it interrupted
+            pass
+        raise
+
+
+def apply_in_transaction(result: RunResult, run_id: int, *, today: dt.date,
+                         merged_at: dt.datetime, timer: StageTimer) -> dict:
+    """Plan and apply a pipeline run's clusters and queue its proposals, in one transaction.
+
+    The run's stage tables must be on the connection. The run's final status and summary are
+    written in the same transaction, so a run is either 'succeeded' with all its merges or has
+    none of them.
 
     Args:
-        runner: the store's runner.
-        rules: the rule set the pipeline ran with.
+        result: the pipeline run (its rule set, tables and summary).
         run_id: the run (recorded 'running').
         today: the date on which tracks and certificates count as active.
         merged_at: the time recorded on merges and proposals.
-        summary: the pipeline's summary, extended and stored.
         timer: times the plan and apply stages.
 
     Returns:
         The full run summary.
     """
+    runner, rules, tables = result.runner, result.rules, result.tables
     counts: dict = {}
     plan: MergePlan | None = None
     with runner.transaction("apply"):
         def make_plan() -> int:
             nonlocal plan
             counts["stragglers_repointed"] = sweep_stragglers(runner, run_id)
-            runner.run(pipeline_groups_sql())
-            plan = merge_plan(runner, rules, GROUPS, today=today, scored=SCORED)
-            return runner.scalar(SqlStep("count plan", f"SELECT count(*) FROM {plan.table}"))
+            runner.run(pipeline_groups_sql(tables.clusters, tables.merge_groups))
+            plan = merge_plan(runner, rules, tables.merge_groups, today=today, scored=result.scored,
+                              tables=tables)
+            return runner.scalar(SqlStep("count plan", f"SELECT count(*) FROM {quote_ident(plan.table)}"))
 
         def apply() -> int:
             counts.update(apply_merge(runner, plan, run_id=run_id, merged_at=merged_at))
-            *stage_steps, insert = queue_proposals_sql(rules, run_id, merged_at)
+            *stage_steps, insert = queue_proposals_sqls(rules, run_id, merged_at, tables)
             runner.run(stage_steps)
             counts["proposals_queued"] = runner.scalar(insert) or 0
-            # The records normalised afresh this run go into the store's cache for the next.
-            runner.run(refresh_cache_sql(NORMALISED, FRESH_RAW))
+            result.refresh_cache()  # the records normalised afresh this run, for the next
             return counts["records_merged"]
 
-        timer.run("plan", make_plan)
-        timer.run("apply", apply)
-        summary = {**summary, **counts, "stages": summary["stages"] + [vars(s) for s in timer.stats]}
+        timer.timed("plan", make_plan)
+        timer.timed("apply", apply)
+        summary = {"run_id": run_id, **result.summary, **counts,
+                   "stages": result.summary["stages"] + [vars(s) for s in timer.stats]}
         runner.run(finish_run_sql(run_id, "succeeded", summary))
     return summary
 
@@ -122,23 +153,14 @@ def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
 
     Returns:
         The run summary: the pipeline's counts (its `mode` is 'full' or 'incremental'), the run
-        id, clusters and records merged, child rows re-pointed per table, fields filled, proposals queued and every stage's time. It is
-        also stored as the run's `summary`.
+        id, clusters and records merged, child rows re-pointed per table, fields filled,
+        proposals queued and every stage's time. It is also stored as the run's `summary`.
     """
-    runner = store.runner
     today = today or dt.date.today()
-    runner.run(mark_interrupted_sql())
-    run_id = runner.scalar(start_run_sql(rules))
-    runner.run(remember_rules_sql(rules))
-    try:
-        found = run_pipeline(store, rules, today=today, on_stage=on_stage, since=since).summary
-        return apply_in_transaction(runner, rules, run_id, today=today,
-                                    merged_at=now or dt.datetime.now(),
-                                    summary={"run_id": run_id, **found},
+    with recorded_run(store.runner, rules, remember_rules=True) as run_id:
+        result = run_pipeline(store, rules, today=today, on_stage=on_stage, since=since)
+        return apply_in_transaction(result, run_id, today=today, merged_at=now or dt.datetime.now(),
                                     timer=StageTimer(on_stage))
-    except BaseException as exc:
-        _record_failure(runner, run_id, exc)
-        raise
 
 
 def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | None = None,
@@ -163,29 +185,11 @@ def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | 
     """
     runner = store.runner
     today = today or dt.date.today()
-    runner.run(mark_interrupted_sql())
-    run_id = runner.scalar(start_run_sql(rules))
-    try:
-        with runner.transaction("apply"):
-            plan = merge_plan(runner, rules, groups, today=today, scored=scored)
-            summary = {"run_id": run_id, "mode": "apply", "groups": groups,
-                       **apply_merge(runner, plan, run_id=run_id, merged_at=now or dt.datetime.now())}
-            if after is not None:
-                after(run_id)
-            runner.run(finish_run_sql(run_id, "succeeded", summary))
-    except BaseException as exc:
-        _record_failure(runner, run_id, exc)
-        raise
+    with recorded_run(runner, rules) as run_id, runner.transaction("apply"):
+        plan = merge_plan(runner, rules, groups, today=today, scored=scored, tables=StageTables())
+        summary = {"run_id": run_id, "mode": "apply", "groups": groups,
+                   **apply_merge(runner, plan, run_id=run_id, merged_at=now or dt.datetime.now())}
+        if after is not None:
+            after(run_id)
+        runner.run(finish_run_sql(run_id, "succeeded", summary))
     return summary
-
-
-def _record_failure(runner: Runner, run_id: int, exc: BaseException) -> None:
-    """Mark a run that stopped with an exception (its transaction is already rolled back)."""
-    status = "interrupted" if is_interrupt(exc) else "failed"  # Ctrl-C is not a failure
-    try:  # only a run still 'running': one that committed before a late Ctrl-C stays 'succeeded'
-        runner.run(SqlStep("record failure",
-                           "UPDATE runs SET status = ?, finished_at = now()::TIMESTAMP, summary = ? "
-                           "WHERE run_id = ? AND status = 'running'",
-                           (status, json.dumps({"error": str(exc)}), run_id)))
-    except Exception:  # the connection itself may be gone; the next run marks it interrupted
-        pass

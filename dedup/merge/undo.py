@@ -23,14 +23,16 @@ from dedup.errors import DedupError
 from dedup.merge.audit import CHILD_TABLES
 from dedup.rules.merging import FILLABLE_FIELDS
 from dedup.sql import Runner, SqlStep, quote_ident
+from dedup.tables import StageTables
 
-UNDO = "__dedup__undo"
-UNDO_MOVES = "__dedup__undo_moves"
-UNDO_CHANGES = "__dedup__undo_changes"
+_TABLES = StageTables()
+UNDO = quote_ident(_TABLES.undo)
+UNDO_MOVES = quote_ident(_TABLES.undo_moves)
+UNDO_CHANGES = quote_ident(_TABLES.undo_changes)
 
 
 def _targets_sql(run_id: int | None, merge_id: int | None) -> SqlStep:
-    """`__dedup__undo`: the live merges to undo (one merge, or all of a run's not yet undone)."""
+    """The undo table: the live merges to undo (one merge, or all of a run's not yet undone)."""
     if merge_id is not None:
         return SqlStep("undo targets", f"CREATE OR REPLACE TEMP TABLE {UNDO} AS "
                                        f"SELECT * FROM merges WHERE merge_id = ? AND undone_at IS NULL",

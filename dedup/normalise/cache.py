@@ -40,7 +40,7 @@ def _fingerprint() -> str:
 VERSION = _fingerprint()
 
 
-def cache_schema() -> list[SqlStep]:
+def cache_schema_sqls() -> list[SqlStep]:
     """Migration 5: the cache table (its columns are the normaliser's at the time)."""
     fields = ",\n".join(f"  {quote_ident(f)} {'BOOLEAN' if f == 'postcode_valid' else 'VARCHAR'}"
                         for f in NORMALISED_FIELDS)
@@ -71,7 +71,7 @@ def cached_rows_sql(active: str, output: str, version: str = VERSION) -> SqlStep
                    {"version": version})
 
 
-def refresh_cache_sql(normalised: str, fresh_raw: str, version: str = VERSION) -> list[SqlStep]:
+def refresh_cache_sqls(normalised: str, fresh_raw: str, version: str = VERSION) -> list[SqlStep]:
     """Write the rows `normalised` did not take from the cache, with the raw fields they were
     computed from (`fresh_raw`: trader_id and the raw fields), for traders still active; drop
     the rows of traders no longer active (merged records). Call inside the apply run's
