@@ -8,9 +8,11 @@
 and each key, in its own process, the default rules dry-run with that key in place of the
 normaliser's: `former` is the hand-made key the normaliser had before (reproduced here), the
 others jellyfish's algorithms, computed over the distinct first words only (one Python call per
-distinct word, joined back in polars), never per row. The normaliser now uses `soundex`. Printed per run: candidate pairs, the
+distinct word, joined back in polars), never per row. The normaliser now uses `soundex`. Printed per
+run: candidate pairs, the
 blocking recall (share of true pairs compared at all), the true pairs that `name_sound_and_street`
-alone found first, and pairwise precision / recall / F1 of the clusters that would merge (with the wrong pairs among them).
+alone found first, and pairwise precision / recall / F1 of the clusters that would merge (with the
+wrong pairs among them).
 """
 
 from __future__ import annotations
@@ -70,10 +72,9 @@ def measure(db: Path, truth: Path, key: str) -> dict:
     from dedup.normalise import names
 
     names.phonetic_key = former_key if key == "former" else jellyfish_key(key)
-    from dedup.evaluate import TRUTH, cluster_metrics, load_truth_sql
+    from dedup.evaluate import cluster_metrics, load_truth
     from dedup.pipeline import run_pipeline
     from dedup.rules import RuleSet
-    from dedup.score import SCORED
     from dedup.sql import SqlStep
     from dedup.store import Store
 
@@ -81,16 +82,16 @@ def measure(db: Path, truth: Path, key: str) -> dict:
         started = time.perf_counter()
         result = run_pipeline(store, RuleSet.default())
         wall = time.perf_counter() - started
-        store.runner.run(load_truth_sql(truth))
+        truth_table = load_truth(store.runner, truth)
         found, by_sound, actual = store.runner.fetchone(SqlStep("blocking recall", f"""
-            WITH t AS (SELECT s.blocking_rule FROM {SCORED} s JOIN {TRUTH} l ON l.trader_id = s.left_id
-                       JOIN {TRUTH} r ON r.trader_id = s.right_id WHERE l.entity_id = r.entity_id)
+            WITH t AS (SELECT s.blocking_rule FROM {result.scored} s JOIN {truth_table} l ON l.trader_id = s.left_id
+                       JOIN {truth_table} r ON r.trader_id = s.right_id WHERE l.entity_id = r.entity_id)
             SELECT (SELECT count(*) FROM t),
                    (SELECT count(*) FROM t WHERE blocking_rule = 'name_sound_and_street'),
-                   (SELECT sum(n * (n - 1) // 2) FROM (SELECT count(*) n FROM {TRUTH} GROUP BY entity_id))"""))
+                   (SELECT sum(n * (n - 1) // 2) FROM (SELECT count(*) n FROM {truth_table} GROUP BY entity_id))"""))
         keys = store.runner.scalar(SqlStep("distinct keys",
-                                           "SELECT count(DISTINCT name_key) FROM __dedup__normalised"))
-        metrics = cluster_metrics(store.runner)
+                                           f"SELECT count(DISTINCT name_key) FROM {result.tables.normalised}"))
+        metrics = cluster_metrics(result, truth_table)
     return {"key": key, "store": str(db), "wall_s": round(wall, 2), "distinct_keys": int(keys),
             "candidate_pairs": result.summary["candidate_pairs"],
             "blocking_recall": round(found / actual, 6), "true_pairs_first_by_name_sound": int(by_sound),

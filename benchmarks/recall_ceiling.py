@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from run import prepare  # noqa: E402
 
 from dedup.cluster import connected_components  # noqa: E402
-from dedup.evaluate import TRUTH, cluster_metrics, load_truth_sql  # noqa: E402
-from dedup.pipeline import CLUSTERS, NORMALISED, run_pipeline  # noqa: E402
+from dedup.evaluate import cluster_metrics, load_truth  # noqa: E402
+from dedup.pipeline import run_pipeline  # noqa: E402
 from dedup.rules import RuleSet  # noqa: E402
-from dedup.score import SCORED, hard_column, level_column  # noqa: E402
+from dedup.score import hard_column, level_column  # noqa: E402
 from dedup.sql import SqlStep  # noqa: E402
 from dedup.store import Store  # noqa: E402
 
@@ -72,37 +72,37 @@ def main() -> None:
     flags = ", ".join(f"s.{hard_column(h.name)}" for h in rules.hard_rules)
     with Store(db, read_only=True) as store:
         runner = store.runner
-        run_pipeline(store, rules)
-        runner.run(load_truth_sql(truth))
-        own = cluster_metrics(runner)
+        run = run_pipeline(store, rules)
+        truth_table = load_truth(runner, truth)
+        own = cluster_metrics(run, truth_table)
         pairs = runner.frame(SqlStep("pairs", f"""
             SELECT s.left_id, s.right_id, s.hard_name_only AS name_only,
                    concat_ws('|', {levels}, {flags}, floor(s.score)) AS pattern,
                    tl.entity_id = tr.entity_id AS same
-            FROM {SCORED} s JOIN {TRUTH} tl ON tl.trader_id = s.left_id
-            JOIN {TRUTH} tr ON tr.trader_id = s.right_id"""))
-        entities = runner.frame(SqlStep("truth", f"SELECT trader_id, entity_id FROM {TRUTH}"))
+            FROM {run.scored} s JOIN {truth_table} tl ON tl.trader_id = s.left_id
+            JOIN {truth_table} tr ON tr.trader_id = s.right_id"""))
+        entities = runner.frame(SqlStep("truth", f"SELECT trader_id, entity_id FROM {truth_table}"))
         # 5: attach records that carry only a name to the one cluster holding that name
         runner.run(SqlStep("attach name-only records", f"""
             CREATE OR REPLACE TEMP TABLE attach AS
-            WITH bare AS (SELECT n.trader_id, n.name_norm FROM {NORMALISED} n
-                          JOIN {CLUSTERS} c USING (trader_id)
+            WITH bare AS (SELECT n.trader_id, n.name_norm FROM {run.tables.normalised} n
+                          JOIN {run.cluster_table} c USING (trader_id)
                           WHERE {BARE} AND c.cluster_id = c.trader_id AND NOT c.held),
-                 holders AS (SELECT DISTINCT n.name_norm, c.cluster_id FROM {NORMALISED} n
-                             JOIN {CLUSTERS} c USING (trader_id)
+                 holders AS (SELECT DISTINCT n.name_norm, c.cluster_id FROM {run.tables.normalised} n
+                             JOIN {run.cluster_table} c USING (trader_id)
                              WHERE NOT {BARE} AND n.name_norm IN (SELECT name_norm FROM bare)),
                  sole AS (SELECT name_norm, any_value(cluster_id) AS cluster_id FROM holders
                           GROUP BY name_norm HAVING count(*) = 1)
             SELECT bare.trader_id, sole.cluster_id FROM bare JOIN sole USING (name_norm)"""))
         right, attached = runner.fetchone(SqlStep("attached correctly", f"""
             SELECT count(*) FILTER (WHERE t.entity_id = (
-                       SELECT mode(t2.entity_id) FROM {CLUSTERS} c2 JOIN {TRUTH} t2 USING (trader_id)
+                       SELECT mode(t2.entity_id) FROM {run.cluster_table} c2 JOIN {truth_table} t2 USING (trader_id)
                        WHERE c2.cluster_id = a.cluster_id)), count(*)
-            FROM attach a JOIN {TRUTH} t USING (trader_id)"""))
+            FROM attach a JOIN {truth_table} t USING (trader_id)"""))
         runner.run(SqlStep("apply attachments", f"""
-            UPDATE {CLUSTERS} c SET cluster_id = a.cluster_id FROM attach a
+            UPDATE {run.cluster_table} c SET cluster_id = a.cluster_id FROM attach a
             WHERE a.trader_id = c.trader_id"""))
-        attach = cluster_metrics(runner)
+        attach = cluster_metrics(run, truth_table)
 
     entity = dict(zip(entities["trader_id"].to_list(), entities["entity_id"].to_list()))
     true_pairs = pairs_within(entities["entity_id"])

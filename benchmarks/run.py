@@ -6,7 +6,8 @@
 For each size, `dedup synth` data (seed 1) is generated once and imported once into a store,
 both cached under benchmarks/data/ (no downloads). Then each system runs `--repeat` times, each
 run in its own process (so its peak memory is its own). The incremental figure comes from a copy
-of the store after one full apply run, with a night's 5,000 new traders (seed 2) imported. The medians go to benchmarks/RESULTS.md,
+of the store after one full apply run, with a night's 5,000 new traders (seed 2) imported. The medians
+go to benchmarks/RESULTS.md,
 with the machine and the command.
 """
 
@@ -26,7 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from dedup.importer import ImportSource, find_sources, import_files
-from dedup.incremental import increment_since
+from dedup.incremental import run_since
 from dedup.merge.runs import apply_run
 from dedup.rules import RuleSet
 from dedup.schema import TABLES_BY_NAME
@@ -93,7 +94,7 @@ def prepare_night(records: int, db: Path) -> Path:
         # The first clean-up (full), then one ordinary night with nothing new: it re-examines
         # the survivors the clean-up changed, so the measured night holds only its new traders.
         apply_run(store, RuleSet.default())
-        apply_run(store, RuleSet.default(), since=increment_since(store.runner, RuleSet.default()))
+        apply_run(store, RuleSet.default(), since=run_since(store.runner, RuleSet.default(), full=False))
         offset = store.runner.scalar(SqlStep("max id", "SELECT max(trader_id) FROM traders"))
     traders = batch["traders"].with_columns(pl.col("trader_id") + offset)
     write_tables({"traders": traders}, folder, "parquet")
@@ -134,7 +135,8 @@ def render(results: dict[int, dict[str, dict]], prep: dict[int, dict], args) -> 
         "building (precision first says none). Peak MB: the process's peak resident memory (VmHWM); "
         "memory vs Splink: its ratio (below 1: less).",
         "",
-        "| records | system | wall s | stages (s) | peak MB | pairs | precision | recall | F1 | chain / unit merges | time vs Splink | memory vs Splink |",
+        "| records | system | wall s | stages (s) | peak MB | pairs | precision | recall | F1 "
+        "| chain / unit merges | time vs Splink | memory vs Splink |",
         "|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, systems in results.items():
@@ -144,7 +146,8 @@ def render(results: dict[int, dict[str, dict]], prep: dict[int, dict], args) -> 
             if name == "incremental":
                 lo, hi = r["wall_s_range"]
                 lines.append(f"| {size:,} | trader-dedup incremental ({r['increment_records']:,} new or "
-                             f"changed, after the clean-up and a quiet night) | {r['wall_s']:.2f} ({lo:.2f}-{hi:.2f}) | {stages} | "
+                             f"changed, after the clean-up and a quiet night) | {r['wall_s']:.2f} ({lo:.2f}-{hi:.2f}) "
+                             f"| {stages} | "
                              f"{r['peak_rss_mb']:.0f} | {r['candidate_pairs']:,} | | | | | | |")
                 continue
             ratio = f"{splink['wall_s'] / r['wall_s']:.1f}x faster" if splink and name == "dedup" else ""

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import duckdb
 
-from dedup.evaluate import TRUTH, cluster_metrics, hard_negative_merges, load_truth_sql
-from dedup.pipeline import CLUSTERS, normalise_stage, run_pipeline
+from dedup.evaluate import cluster_metrics, hard_negative_merges, load_truth
+from dedup.pipeline import RunResult, normalise_stage, run_pipeline
 from dedup.rules import RuleSet
-from dedup.score import SCORED
 from dedup.sql import SqlStep
 from dedup.store import Store
+from dedup.tables import StageTables
 
 SPLINK_THRESHOLD = 0.99
 
@@ -52,13 +52,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def blocking_recall(store: Store, pairs_table: str, left: str, right: str) -> float:
-    """The share of true pairs (from the loaded truth) among the pairs of `pairs_table`."""
+def blocking_recall(store: Store, truth: str, pairs_table: str, left: str, right: str) -> float:
+    """The share of true pairs (from the loaded truth table) among the pairs of `pairs_table`."""
     found, actual = store.runner.fetchone(SqlStep("blocking recall", f"""
-        SELECT (SELECT count(*) FROM {pairs_table} p JOIN {TRUTH} l ON l.trader_id = p.{left}
-                JOIN {TRUTH} r ON r.trader_id = p.{right} WHERE l.entity_id = r.entity_id),
+        SELECT (SELECT count(*) FROM {pairs_table} p JOIN {truth} l ON l.trader_id = p.{left}
+                JOIN {truth} r ON r.trader_id = p.{right} WHERE l.entity_id = r.entity_id),
                (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM
-                   (SELECT count(*) n FROM {TRUTH} GROUP BY entity_id))"""))
+                   (SELECT count(*) n FROM {truth} GROUP BY entity_id))"""))
     return found / actual if actual else 1.0
 
 
@@ -68,9 +68,9 @@ def run_dedup(db: Path, truth: Path, rules: Path | None) -> dict:
         started = time.perf_counter()
         result = run_pipeline(store, rule_set)
         wall = time.perf_counter() - started
-        store.runner.run(load_truth_sql(truth))
-        metrics = {**cluster_metrics(store.runner), **(hard_negative_merges(store.runner) or {}),
-                   "blocking_recall": blocking_recall(store, SCORED, "left_id", "right_id")}
+        truth_table = load_truth(store.runner, truth)
+        metrics = {**cluster_metrics(result, truth_table), **(hard_negative_merges(result, truth_table) or {}),
+                   "blocking_recall": blocking_recall(store, truth_table, result.scored, "left_id", "right_id")}
     return {"system": "trader-dedup", "wall_s": wall,
             "stages": {s.stage: s.seconds for s in result.stages},
             "candidate_pairs": result.summary["candidate_pairs"], **metrics}
@@ -116,8 +116,9 @@ class TraderProfile(SplinkProfile):
     name = "traders"
 
     def frame(self, store: Store):
-        normalise_stage(store.runner)
-        return store.runner.frame(SqlStep("normalised", "SELECT * FROM __dedup__normalised"))
+        tables = StageTables()
+        normalise_stage(store.runner, tables)
+        return store.runner.frame(SqlStep("normalised", f"SELECT * FROM {tables.normalised}"))
 
     def settings(self):
         import splink.comparison_library as cl
@@ -238,13 +239,18 @@ def run_splink(db: Path, truth: Path, profile: str = "traders") -> dict:
         compared = con.sql(f"SELECT trader_id_l, trader_id_r FROM {every.physical_name}").to_arrow_table()
     with Store(db, read_only=True) as store:
         store.con.register("splink_clusters", clusters_frame)
-        store.runner.run(SqlStep("clusters", f"CREATE TEMP TABLE {CLUSTERS} AS SELECT trader_id::BIGINT AS trader_id, "
+        tables = StageTables()
+        store.runner.run(SqlStep("clusters", f"CREATE TEMP TABLE {tables.clusters} AS "
+                                             f"SELECT trader_id::BIGINT AS trader_id, "
                                              f"cluster_id::VARCHAR AS cluster_id FROM splink_clusters"))
-        store.runner.run(load_truth_sql(truth))
-        metrics = {**cluster_metrics(store.runner), **(hard_negative_merges(store.runner) or {})}
+        truth_table = load_truth(store.runner, truth)
+        # Splink's clusters measured by the same code as a run's: a result holding only clusters.
+        splink_run = RunResult(rules=RuleSet.default(), summary={}, runner=store.runner, tables=tables)
+        metrics = {**cluster_metrics(splink_run, truth_table), **(hard_negative_merges(splink_run, truth_table) or {})}
         if compared is not None:
             store.con.register("splink_compared", compared)
-            metrics["blocking_recall"] = blocking_recall(store, "splink_compared", "trader_id_l", "trader_id_r")
+            metrics["blocking_recall"] = blocking_recall(store, truth_table, "splink_compared", "trader_id_l",
+                                                         "trader_id_r")
             metrics["pairs_compared"] = compared.num_rows
     return {"system": "splink", "wall_s": wall, "stages": stages,
             "candidate_pairs": int(pairs), "pairs_note": "pairs with match probability >= 0.5",

@@ -19,18 +19,25 @@ from dedup.api import (
     diff_rules,
     dry_run,
     evaluate_rules,
+    evaluation_report,
     explain_pair,
     export_decisions,
     history,
+    history_report,
     import_data,
     import_decisions,
+    init_store,
+    load_rules,
     placeholder_fills,
     proposal,
     proposals,
     reject,
     runs,
+    synthesise,
+    train_rules,
     undo,
     withdraw_decision,
+    write_diff_html,
 )
 from dedup.errors import DedupError
 from dedup.pipeline import RunResult, run_pipeline
@@ -39,7 +46,9 @@ from dedup.store import Store
 
 __all__ = [
     "DedupError", "DryRun", "RuleSet", "RunResult", "Store", "accept", "apply", "blocking_report",
-    "decisions", "diff_rules", "dry_run", "evaluate_rules", "explain_pair", "export_decisions", "history", "import_data",
-    "import_decisions", "placeholder_fills", "proposal", "proposals", "reject", "run_pipeline", "runs", "undo",
-    "withdraw_decision",
+    "decisions", "diff_rules", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair",
+    "export_decisions", "history", "history_report", "import_data", "import_decisions",
+    "init_store", "load_rules", "placeholder_fills", "proposal", "proposals", "reject",
+    "run_pipeline", "runs", "synthesise", "train_rules", "undo", "withdraw_decision",
+    "write_diff_html",
 ]

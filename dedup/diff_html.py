@@ -184,7 +184,7 @@ def _pair_table(frame: pl.DataFrame) -> str:
             + "".join(f"<th>{f}</th>" for f in RECORD_FIELDS) + "</tr></thead>")
     bodies = []
     for row in frame.iter_rows(named=True):
-        def band(side: str) -> str:
+        def band(side: str, row: dict = row) -> str:
             score, b = row[f"{side}_score"], row[f"{side}_band"]
             return escape("not scored" if score is None else f"{score:.2f} {b}")
         bodies.append(

@@ -13,6 +13,7 @@ from dedup.errors import DedupError, SqlError
 from dedup.pipeline import RunResult
 from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.tables import StageTables
+
 DEFAULT_THRESHOLDS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0)
 
 

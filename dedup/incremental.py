@@ -38,3 +38,9 @@ def increment_since(runner: Runner, rules: RuleSet) -> dt.datetime | None:
     if row is None or row[1] != rules.hash:
         return None
     return row[0]
+
+
+def run_since(runner: Runner, rules: RuleSet, *, full: bool) -> dt.datetime | None:
+    """The one resolution of `--full` for dry runs, applies and the API: None (compare every
+    record) when `full` is asked for, else `increment_since`."""
+    return None if full else increment_since(runner, rules)

@@ -26,6 +26,7 @@ from dedup.rules.ruleset import RuleSet
 from dedup.score import level_column, score_pairs_sqls
 from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.tables import StageTables
+
 MAX_WEIGHT = 20.0  # bounds a weight whose level was (almost) never seen on one side
 
 
@@ -53,10 +54,13 @@ def random_pairs_sql(n_pairs: int, seed: int, tables: StageTables) -> SqlStep:
     return SqlStep("random pairs", f"""
         CREATE OR REPLACE TEMP TABLE {quote_ident(tables.random_pairs)} AS
         WITH n AS (SELECT trader_id FROM {quote_ident(tables.normalised)}),
-        rounds AS (SELECT range AS round FROM range(greatest(1, ceil($pairs / greatest((SELECT count(*) FROM n), 1)))::BIGINT)),
-        a AS (SELECT round, trader_id, row_number() OVER (PARTITION BY round ORDER BY hash(trader_id, $seed, round, 1)) AS pos
+        rounds AS (SELECT range AS round
+                   FROM range(greatest(1, ceil($pairs / greatest((SELECT count(*) FROM n), 1)))::BIGINT)),
+        a AS (SELECT round, trader_id,
+                     row_number() OVER (PARTITION BY round ORDER BY hash(trader_id, $seed, round, 1)) AS pos
               FROM n, rounds),
-        b AS (SELECT round, trader_id, row_number() OVER (PARTITION BY round ORDER BY hash(trader_id, $seed, round, 2)) AS pos
+        b AS (SELECT round, trader_id,
+                     row_number() OVER (PARTITION BY round ORDER BY hash(trader_id, $seed, round, 2)) AS pos
               FROM n, rounds)
         SELECT a.trader_id AS left_id, b.trader_id AS right_id, 'random' AS blocking_rule
         FROM a JOIN b USING (round, pos) WHERE a.trader_id <> b.trader_id
@@ -129,7 +133,7 @@ def expectation_maximisation(levels: np.ndarray, counts: np.ndarray, u_start: li
         m.append(start / start.sum())
     u = [np.where(miss, 0.0, us) / np.where(miss, 0.0, us).sum() for us, miss in zip(u_start, missing)]
     share = 0.3
-    for iteration in range(1, max_iterations + 1):
+    for iteration in range(1, max_iterations + 1):  # noqa: B007 (returned: the rounds run)
         log_bf = np.zeros(len(counts))
         for c in range(len(m)):
             lv = levels[:, c]

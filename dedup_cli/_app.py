@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from dedup.errors import DedupError, is_interrupt
+from dedup.api import DedupError, committed_transactions, is_interrupt
 
 app = typer.Typer(
     name="dedup",
@@ -32,6 +32,11 @@ DbOption = Annotated[Optional[Path], typer.Option(
     show_default=False)]
 SilentOption = Annotated[bool, typer.Option("--silent", "-s", help="No progress display.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Print the result as CSV on stdout.")]
+RulesOption = Annotated[Optional[Path], typer.Option(
+    "--rules", help="Rule file (TOML). Default: the packaged default.toml.")]
+TodayOption = Annotated[Optional[str], typer.Option(
+    help="Date (YYYY-MM-DD) on which tracks and certificates count as active. Default: today.")]
 
 
 #: Exit code of a command stopped by Ctrl-C (128 + SIGINT, as shells report it).
@@ -46,16 +51,14 @@ def handled(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from dedup.sql import Runner
-
-        commits = Runner.commits
+        commits = committed_transactions()
         try:
             return func(*args, **kwargs)
         except (KeyboardInterrupt, DedupError, RuntimeError) as exc:
             if is_interrupt(exc):
                 # Ctrl-C after the command's transaction committed (while it was reporting)
                 # leaves its work done; say so rather than claim nothing changed.
-                done = Runner.commits > commits
+                done = committed_transactions() > commits
                 err.print("interrupted: the changes were already saved" if done
                           else "interrupted: nothing was changed", markup=False)
                 raise typer.Exit(code=INTERRUPTED) from None
@@ -116,3 +119,28 @@ def mode_line(summary: dict) -> str:
         return (f"incremental run: {summary['increment_records']:,} records new or changed "
                 f"since {summary['since']} (--full to compare everything)")
     return "full run: every record compared"
+
+
+def write_table(frame, path: Path, option: str) -> None:
+    """Write a frame as CSV or Parquet by the file's extension."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame.write_csv(path)
+    elif suffix in (".parquet", ".pq"):
+        frame.write_parquet(path)
+    else:
+        raise DedupError(f"{option} {path}: use a .csv or .parquet file name")
+
+
+def print_stage_times(summary: dict) -> None:
+    """A run summary's stage times and rule set, as every run command prints them."""
+    typer.echo("time per stage:")
+    for stage in summary["stages"]:
+        typer.echo(f"  {stage['stage']:<26}{stage['seconds']:>11.2f}s  ({stage['rows']:,} rows)")
+    typer.echo(f"rule set: {summary['rules']['name']} ({summary['rules']['hash']})")
+
+
+def print_counts(lines) -> None:
+    """Label / count lines, aligned."""
+    for label, value in lines:
+        typer.echo(f"{label:<28}{value:>12,}")

@@ -7,11 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from dedup import api
+from dedup.api import CLUSTER_CHANGES, DESCRIPTIONS, RECORD_FIELDS, SIDES
 from dedup_cli._app import (
     DbOption,
     JsonOption,
     SilentOption,
     StageProgress,
+    TodayOption,
     app,
     err,
     handled,
@@ -25,15 +28,11 @@ def _score(score, band) -> str:
 
 
 def _record(row: dict, prefix: str) -> str:
-    from dedup.diff import RECORD_FIELDS
-
     return " | ".join("" if row[f"{prefix}{f}"] is None else str(row[f"{prefix}{f}"])
                       for f in RECORD_FIELDS)
 
 
 def _print_table(diff) -> None:
-    from dedup.diff import CLUSTER_CHANGES, DESCRIPTIONS, SIDES
-
     typer.echo(f"old: {diff.old.name} ({diff.old.hash})  merge {diff.old.merge_threshold:g}  "
                f"review {diff.old.review_threshold:g}")
     typer.echo(f"new: {diff.new.name} ({diff.new.hash})  merge {diff.new.merge_threshold:g}  "
@@ -95,8 +94,7 @@ def diff(
     html: Annotated[Optional[Path], typer.Option(
         "--html", help="Also write a self-contained HTML report (examples side by side, a score "
                        "histogram per rule set; no network needed to view it).")] = None,
-    today: Annotated[Optional[str], typer.Option(
-        help="Date (YYYY-MM-DD) on which tracks and certificates count as active. Default: today.")] = None,
+    today: TodayOption = None,
     silent: SilentOption = False,
 ):
     """Compare two rule sets on the store: what would merge, split or go to review differently.
@@ -118,30 +116,15 @@ def diff(
     how many of their pairs each rule set on its own would merge or propose (never-merge: the
     fewer merged the better; always-merge: the more the better; in a run the decisions win).
     """
-    from dedup.diff import diff_rules, last_applied_rules
-    from dedup.rules import RuleSet
-    from dedup.store import Store, resolve_db_path
-
-    new_rules = RuleSet.from_toml(rules)
-    old_rules = RuleSet.from_toml(against) if against is not None else None
+    new_rules = api.load_rules(rules)
+    old_rules = api.load_rules(against) if against is not None else None
     on_date = parse_date(today, "--today")
-    note = ""
-    with Store(resolve_db_path(db), read_only=True) as store:
-        if old_rules is None:
-            old_rules, note = last_applied_rules(store.runner)
-            err.print(note, markup=False)
-        result = diff_rules(store, new_rules, old_rules, today=on_date, truth=truth, examples=examples,
-                            on_stage=StageProgress(show_progress(silent)))
-    result.against_note = note
+    result = api.diff_rules(api.resolve_db_path(db), new_rules, old_rules, truth=truth, examples=examples,
+                            today=on_date, on_stage=StageProgress(show_progress(silent)))
+    if result.against_note:
+        err.print(result.against_note, markup=False)
     if html is not None:
-        from dedup.diff_html import render_html
-
-        try:
-            html.write_text(render_html(result), encoding="utf-8")
-        except OSError as exc:
-            from dedup.errors import DedupError
-
-            raise DedupError(f"--html {html}: cannot write: {exc.strerror}") from exc
+        api.write_diff_html(result, html)
         if not silent:
             err.print(f"wrote {html}", markup=False)
     if as_json:

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from dedup_cli._app import DbOption, JsonOption, app, err, handled
-
-RulesOption = Annotated[Optional[Path], typer.Option(
-    "--rules", help="Rule file (TOML). Default: the packaged default.toml.")]
-
-
-def load_rules(path: Optional[Path]):
-    """The rule set from a file, or the packaged default."""
-    from dedup.rules import RuleSet
-
-    return RuleSet.from_toml(path) if path else RuleSet.default()
+from dedup import api
+from dedup_cli._app import DbOption, JsonOption, RulesOption, app, err, handled
 
 
 @app.command()
@@ -29,12 +20,8 @@ def blocking(db: DbOption = None, rules: RulesOption = None, as_json: JsonOption
     Lists per rule the candidate pairs, the blocks, the blocks skipped for being larger than
     blocking.max_block_size (chains, shopping centres) and the largest blocks. Read-only.
     """
-    from dedup.pipeline import blocking_report
-    from dedup.store import Store, resolve_db_path
-
-    rule_set = load_rules(rules)
-    with Store(resolve_db_path(db), read_only=True) as store:
-        report = blocking_report(store, rule_set)
+    rule_set = api.load_rules(rules)
+    report = api.blocking_report(api.resolve_db_path(db), rule_set).to_dicts()
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -68,24 +55,9 @@ def train(
     --review-probability. Comments and every other setting of the input file are kept. Read-only
     on the store.
     """
-    from dedup.errors import DedupError
-    from dedup.rules import RuleSet
-    from dedup.rules.ruleset import default_rules_text
-    from dedup.store import Store, resolve_db_path
-    from dedup.train import train as learn
-    from dedup.train import write_trained_rules
-
-    if out.exists() and not force:
-        raise DedupError(f"--out {out} exists; use --force to overwrite it")
-    if review_probability > merge_probability:
-        raise DedupError("--review-probability must not be above --merge-probability")
-    text = rules.read_text() if rules else default_rules_text()
-    rule_set = RuleSet.from_toml(rules) if rules else RuleSet.default()
-    with Store(resolve_db_path(db), read_only=True) as store:
-        result = learn(store.runner, rule_set, random_pairs=random_pairs, seed=seed,
-                       merge_probability=merge_probability, review_probability=review_probability)
-    write_trained_rules(text, result, out)
-    RuleSet.from_toml(out)  # the file we wrote must load: fail loudly here, not at the next run
+    result = api.train_rules(api.resolve_db_path(db), rules, out=out, force=force,
+                             random_pairs=random_pairs, seed=seed, merge_probability=merge_probability,
+                             review_probability=review_probability)
     if as_json:
         typer.echo(json.dumps(vars(result), indent=2))
     else:
@@ -113,12 +85,8 @@ def explain(
     rules that fired, the blocking rules that would pair them, the total score and the band.
     Read-only.
     """
-    from dedup.compare import compare_traders
-    from dedup.store import Store, resolve_db_path
-
-    rule_set = load_rules(rules)
-    with Store(resolve_db_path(db), read_only=True) as store:
-        report = compare_traders(store.runner, rule_set, trader_a, trader_b)
+    report = api.explain_pair(api.resolve_db_path(db), trader_a, trader_b, rules)
+    report["comparisons"] = report["comparisons"].to_dicts()
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return

@@ -1,4 +1,4 @@
-"""Commands about merges: `run --apply` (its reporting), history, undo.
+"""Commands about merges already made: history, undo (`run --apply` makes them: run_cmds).
 
 Exit codes: 0 success; 1 a handled error with one line on stderr (unknown run, merge or trader;
 already undone; undo blocked by a later merge; store in use by another process), the store as it
@@ -7,67 +7,14 @@ was; 2 a usage error.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from dedup.errors import DedupError
-from dedup_cli._app import (
-    DbOption,
-    JsonOption,
-    SilentOption,
-    StageProgress,
-    app,
-    err,
-    handled,
-    mode_line,
-    show_progress,
-)
-
-
-def run_apply(path: Path, rules, today: dt.date | None, *, as_json: bool, silent: bool,
-              full: bool = False) -> None:
-    """`dedup run --apply`: merge, then print the summary (text or JSON) on stdout."""
-    from dedup.incremental import increment_since
-    from dedup.merge.runs import apply_run
-    from dedup.store import Store
-
-    with Store(path) as store:
-        since = None if full else increment_since(store.runner, rules)
-        summary = apply_run(store, rules, today=today, on_stage=StageProgress(show_progress(silent)),
-                            since=since)
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, default=str))
-        return
-    typer.echo(mode_line(summary))
-    lines = [
-        ("records", summary["records"]),
-        ("candidate pairs", summary["candidate_pairs"]),
-        ("pairs in merge band", summary["pairs_merge_band"]),
-        ("pairs in review band", summary["pairs_review_band"]),
-        ("clusters merged", summary["clusters_merged"]),
-        ("records merged", summary["records_merged"]),
-        ("cases re-pointed", summary["cases_repointed"]),
-        ("tracks re-pointed", summary["tracks_repointed"]),
-        ("certificates re-pointed", summary["certificates_repointed"]),
-        ("survivor fields filled", summary["fields_filled"]),
-        ("proposals queued", summary["proposals_queued"]),
-        ("clusters held for review", summary["clusters_held_for_review"]),
-    ]
-    stragglers = sum(summary["stragglers_repointed"].values())
-    if stragglers:
-        lines.append(("late rows re-pointed", stragglers))
-    for label, value in lines:
-        typer.echo(f"{label:<28}{value:>12,}")
-    typer.echo("time per stage:")
-    for stage in summary["stages"]:
-        typer.echo(f"  {stage['stage']:<26}{stage['seconds']:>11.2f}s  ({stage['rows']:,} rows)")
-    typer.echo(f"rule set: {summary['rules']['name']} ({summary['rules']['hash']})")
-    typer.echo(f"Merged {summary['records_merged']:,} records in {summary['clusters_merged']:,} "
-               f"clusters (run {summary['run_id']})")
+from dedup import api
+from dedup.api import DedupError
+from dedup_cli._app import DbOption, JsonOption, SilentOption, app, err, handled
 
 
 def _describe(event: dict) -> str:
@@ -102,11 +49,7 @@ def history(
 
     Exit codes: 0 success; 1 unknown trader, or the store is missing or in use.
     """
-    from dedup.merge.audit import trader_history
-    from dedup.store import Store, resolve_db_path
-
-    with Store(resolve_db_path(db), read_only=True) as store:
-        report = trader_history(store.runner, trader)
+    report = api.history_report(api.resolve_db_path(db), trader)
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))
         return
@@ -143,16 +86,9 @@ def undo(
     Exit codes: 0 success; 1 unknown run or merge, already undone, blocked by a later merge, or
     the store is missing or in use.
     """
-    from dedup.merge.undo import undo as undo_merges
-    from dedup.store import Store, resolve_db_path
-
     if (run_id is None) == (merge_id is None):
         raise DedupError("give exactly one of --run RUN_ID and --merge MERGE_ID")
-    path = resolve_db_path(db)
-    if not path.exists():
-        raise DedupError(f"no store at {path}")
-    with Store(path) as store:
-        summary = undo_merges(store.runner, run_id=run_id, merge_id=merge_id)
+    summary = api.undo(api.resolve_db_path(db), run=run_id, merge=merge_id)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
         return

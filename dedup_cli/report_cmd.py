@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import typer
 
-from dedup.errors import DedupError
-from dedup_cli._app import DbOption, JsonOption, app, err, handled
+from dedup import api
+from dedup.api import DedupError
+from dedup_cli._app import CsvOption, DbOption, JsonOption, app, err, handled
 
 report_app = typer.Typer(no_args_is_help=True, help="Reports on what the engine did.")
 app.add_typer(report_app, name="report")
@@ -19,7 +19,7 @@ app.add_typer(report_app, name="report")
 def placeholder_fills(
     db: DbOption = None,
     as_json: JsonOption = False,
-    as_csv: Annotated[bool, typer.Option("--csv", help="Print the result as CSV on stdout.")] = False,
+    as_csv: CsvOption = False,
 ):
     """Merges whose survivor a placeholder ("N/A", "TBC", "-") spoilt, from before survivorship
     knew placeholders mean missing: `placeholder_filled` (the merge copied one into the
@@ -28,12 +28,9 @@ def placeholder_fills(
 
     Repair: `dedup undo --run R`, then `dedup run --apply --full` (it fills by today's rule).
     """
-    from dedup.api import placeholder_fills as report
-    from dedup.store import resolve_db_path
-
     if as_json and as_csv:
         raise DedupError("give at most one of --json and --csv")
-    frame = report(resolve_db_path(db))
+    frame = api.placeholder_fills(api.resolve_db_path(db))
     if as_json:
         typer.echo(json.dumps(frame.to_dicts(), indent=2, default=str))
         return

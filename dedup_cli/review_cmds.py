@@ -14,8 +14,19 @@ from typing import Annotated, Optional
 import polars as pl
 import typer
 
-from dedup.errors import DedupError
-from dedup_cli._app import DbOption, JsonOption, app, err, handled, parse_date
+from dedup import api
+from dedup.api import COMPARED_FIELDS, DedupError
+from dedup_cli._app import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    RulesOption,
+    TodayOption,
+    app,
+    err,
+    handled,
+    parse_date,
+)
 
 review_app = typer.Typer(no_args_is_help=True, help="The review queue: list, show, accept and "
                                                      "reject proposals.")
@@ -24,18 +35,8 @@ decisions_app = typer.Typer(no_args_is_help=True, help="Review decisions: list, 
 app.add_typer(review_app, name="review")
 app.add_typer(decisions_app, name="decisions")
 
-CsvOption = Annotated[bool, typer.Option("--csv", help="Print the result as CSV on stdout.")]
 ByOption = Annotated[str, typer.Option("--by", help="Who decides (recorded with the decision).")]
 NoteOption = Annotated[Optional[str], typer.Option("--note", help="Why (recorded).")]
-
-
-def _store(db, read_only: bool):
-    from dedup.store import Store, resolve_db_path
-
-    path = resolve_db_path(db)
-    if not path.exists():
-        raise DedupError(f"no store at {path}")
-    return Store(path, read_only=read_only)
 
 
 def _flat(frame: pl.DataFrame) -> pl.DataFrame:
@@ -77,11 +78,8 @@ def review_list(
     as_csv: CsvOption = False,
 ):
     """List review proposals (default: every status, newest first)."""
-    from dedup.review import list_proposals
-
-    with _store(db, read_only=True) as store:
-        frame = list_proposals(store.runner, run_id=run_id, status=status, min_score=min_score,
-                               trader=trader, tracked=tracked, sort=sort, limit=limit)
+    frame = api.proposals(api.resolve_db_path(db), run=run_id, status=status, min_score=min_score,
+                          trader=trader, tracked=tracked, sort=sort, limit=limit)
     if _emit(frame, as_json, as_csv):
         return
     if frame.is_empty():
@@ -106,10 +104,8 @@ def review_show(
 ):
     """Show a proposal: its records side by side (differing fields marked *), the explanation's
     levels and weights, hard rules, and what a merge would move."""
-    from dedup.review import COMPARED_FIELDS, show_proposal
-
-    with _store(db, read_only=True) as store:
-        report = show_proposal(store.runner, proposal_id, parse_date(today, "--today"))
+    report = api.proposal(api.resolve_db_path(db), proposal_id, parse_date(today, "--today"))
+    report["records"] = report["records"].to_dicts()
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))
         return
@@ -148,20 +144,15 @@ def review_accept(
     by: ByOption,
     note: NoteOption = None,
     db: DbOption = None,
-    rules: Annotated[Optional[Path], typer.Option(
-        "--rules", help="Rule file (TOML) for survivor order and fills. Default: the packaged one.")] = None,
-    today: Annotated[Optional[str], typer.Option(
-        help="Date (YYYY-MM-DD) on which tracks and certificates count as active. Default: today.")] = None,
+    rules: RulesOption = None,
+    today: TodayOption = None,
     as_json: JsonOption = False,
 ):
     """Accept an open proposal: merge its records (the overnight job's merge, audit and run
-    record) and record an always-merge decision, in one transaction."""
-    from dedup.review import accept
-    from dedup.rules import RuleSet
-
-    rule_set = RuleSet.from_toml(rules) if rules else RuleSet.default()
-    with _store(db, read_only=False) as store:
-        result = accept(store, rule_set, proposal_id, by=by, note=note,
+    record) and record an always-merge decision, in one transaction. The rule set (--rules)
+    gives the survivor order and the fields to fill."""
+    rule_set = api.load_rules(rules)
+    result = api.accept(api.resolve_db_path(db), proposal_id, by=by, note=note, rules=rule_set,
                         today=parse_date(today, "--today"))
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
@@ -181,10 +172,7 @@ def review_reject(
 ):
     """Reject an open proposal: later runs neither propose nor merge these records together,
     until one of them changes (or the decision is withdrawn)."""
-    from dedup.review import reject
-
-    with _store(db, read_only=False) as store:
-        result = reject(store.runner, proposal_id, by=by, note=note)
+    result = api.reject(api.resolve_db_path(db), proposal_id, by=by, note=note)
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
         return
@@ -195,10 +183,7 @@ def review_reject(
 @handled
 def decisions_list(db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False):
     """List decisions; `active` says whether each still applies."""
-    from dedup.review import list_decisions
-
-    with _store(db, read_only=True) as store:
-        frame = list_decisions(store.runner)
+    frame = api.decisions(api.resolve_db_path(db))
     if _emit(frame, as_json, as_csv):
         return
     if frame.is_empty():
@@ -219,10 +204,7 @@ def decisions_withdraw(
     db: DbOption = None,
 ):
     """Withdraw a decision: a withdrawn never-merge no longer keeps its records apart."""
-    from dedup.review import withdraw
-
-    with _store(db, read_only=False) as store:
-        withdraw(store.runner, decision_id, by=by)
+    api.withdraw_decision(api.resolve_db_path(db), decision_id, by=by)
     typer.echo(f"withdrew decision {decision_id}")
 
 
@@ -233,10 +215,7 @@ def decisions_export(
     db: DbOption = None,
 ):
     """Write every decision to a CSV file (trader_ids separated by ';')."""
-    from dedup.review import export_decisions
-
-    with _store(db, read_only=True) as store:
-        n = export_decisions(store.runner, file)
+    n = api.export_decisions(api.resolve_db_path(db), file)
     err.print(f"wrote {n} decision(s) to {file}")
 
 
@@ -248,9 +227,6 @@ def decisions_import(
 ):
     """Load decisions from a CSV file, all or nothing (for a rebuilt store). Each is anchored to
     its records as they are now; decisions already present are skipped."""
-    from dedup.review import import_decisions
-
-    with _store(db, read_only=False) as store:
-        result = import_decisions(store.runner, file)
+    result = api.import_decisions(api.resolve_db_path(db), file)
     typer.echo(f"imported {result['decisions_added']} decision(s), "
                f"skipped {result['decisions_skipped']} already present")

@@ -1,4 +1,5 @@
-"""Commands that run the pipeline: run (dry run), evaluate, demo."""
+"""Commands that run the pipeline: run (a dry run, or with --apply the overnight merge), evaluate,
+demo."""
 
 from __future__ import annotations
 
@@ -8,25 +9,31 @@ from typing import Annotated, Optional
 
 import typer
 
-from dedup.errors import DedupError
+from dedup import api
+from dedup.api import DedupError
 from dedup_cli._app import (
     DbOption,
     JsonOption,
+    RulesOption,
     SilentOption,
     StageProgress,
+    TodayOption,
     app,
     err,
     handled,
     mode_line,
     parse_date,
+    print_counts,
+    print_stage_times,
     show_progress,
+    write_table,
 )
 
 
 def _print_summary(summary: dict) -> None:
-    """The run summary as readable text on stdout."""
+    """A dry run's summary as readable text on stdout."""
     typer.echo(mode_line(summary))
-    lines = [
+    print_counts([
         ("records", summary["records"]),
         ("candidate pairs", summary["candidate_pairs"]),
         *((f"  by {rule}", n) for rule, n in summary["pairs_by_rule"].items()),
@@ -35,37 +42,46 @@ def _print_summary(summary: dict) -> None:
         ("clusters to merge", summary["clusters"]),
         ("largest cluster", summary["largest_cluster"]),
         ("clusters held for review", summary["clusters_held_for_review"]),
-    ]
-    for label, value in lines:
-        typer.echo(f"{label:<28}{value:>12,}")
-    typer.echo("time per stage:")
-    for stage in summary["stages"]:
-        typer.echo(f"  {stage['stage']:<26}{stage['seconds']:>11.2f}s  ({stage['rows']:,} rows)")
-    typer.echo(f"rule set: {summary['rules']['name']} ({summary['rules']['hash']})")
+    ])
+    print_stage_times(summary)
     typer.echo(f"Would merge {summary['records_to_merge']:,} records")
 
 
-def _write_clusters(frame, path: Path) -> None:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame.write_csv(path)
-    elif suffix in (".parquet", ".pq"):
-        frame.write_parquet(path)
-    else:
-        raise DedupError(f"--clusters-out {path}: use a .csv or .parquet file name")
+def _print_apply_summary(summary: dict) -> None:
+    """An apply run's summary as readable text on stdout."""
+    typer.echo(mode_line(summary))
+    lines = [
+        ("records", summary["records"]),
+        ("candidate pairs", summary["candidate_pairs"]),
+        ("pairs in merge band", summary["pairs_merge_band"]),
+        ("pairs in review band", summary["pairs_review_band"]),
+        ("clusters merged", summary["clusters_merged"]),
+        ("records merged", summary["records_merged"]),
+        ("cases re-pointed", summary["cases_repointed"]),
+        ("tracks re-pointed", summary["tracks_repointed"]),
+        ("certificates re-pointed", summary["certificates_repointed"]),
+        ("survivor fields filled", summary["fields_filled"]),
+        ("proposals queued", summary["proposals_queued"]),
+        ("clusters held for review", summary["clusters_held_for_review"]),
+    ]
+    stragglers = sum(summary["stragglers_repointed"].values())
+    if stragglers:
+        lines.append(("late rows re-pointed", stragglers))
+    print_counts(lines)
+    print_stage_times(summary)
+    typer.echo(f"Merged {summary['records_merged']:,} records in {summary['clusters_merged']:,} "
+               f"clusters (run {summary['run_id']})")
 
 
 @app.command()
 @handled
 def run(
     db: DbOption = None,
-    rules: Annotated[Optional[Path], typer.Option(
-        "--rules", help="Rule file (TOML). Default: the packaged default.toml.")] = None,
+    rules: RulesOption = None,
     clusters_out: Annotated[Optional[Path], typer.Option(
         help="Write trader_id,cluster_id for every active trader (.csv or .parquet); cluster_id "
              "is the trader that would survive.")] = None,
-    today: Annotated[Optional[str], typer.Option(
-        help="Date (YYYY-MM-DD) on which tracks and certificates count as active. Default: today.")] = None,
+    today: TodayOption = None,
     as_json: JsonOption = False,
     silent: SilentOption = False,
     apply: Annotated[bool, typer.Option(
@@ -88,29 +104,26 @@ def run(
     run are compared (with the whole table). With no such run, a different rule set than that
     run's, or --full, every record is compared.
     """
-    from dedup.incremental import increment_since
-    from dedup.pipeline import run_pipeline
-    from dedup.rules import RuleSet
-    from dedup.store import Store, resolve_db_path
-
     if clusters_out is not None and clusters_out.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise DedupError(f"--clusters-out {clusters_out}: use a .csv or .parquet file name")
-    rule_set = RuleSet.from_toml(rules) if rules else RuleSet.default()
+    rule_set = api.load_rules(rules)
     on_date = parse_date(today, "--today")
+    progress = StageProgress(show_progress(silent))
+    path = api.resolve_db_path(db)
     if apply:
-        from dedup_cli.merge_cmds import run_apply
-
         if clusters_out is not None:
             raise DedupError("--clusters-out is for dry runs: run without --apply to write it")
-        run_apply(resolve_db_path(db), rule_set, on_date, as_json=as_json, silent=silent, full=full)
+        summary = api.apply(path, rule_set, full=full, today=on_date, on_stage=progress)
+        if as_json:
+            typer.echo(json.dumps(summary, indent=2, default=str))
+        else:
+            _print_apply_summary(summary)
         return
-    with Store(resolve_db_path(db), read_only=True) as store:
-        since = None if full else increment_since(store.runner, rule_set)
-        result = run_pipeline(store, rule_set, today=on_date,
-                              on_stage=StageProgress(show_progress(silent)), since=since)
-        if clusters_out is not None:
-            _write_clusters(result.clusters(), clusters_out)
-            err.print(f"wrote {clusters_out}")
+    result = api.dry_run(path, rule_set, full=full, today=on_date, on_stage=progress,
+                         frames=clusters_out is not None)
+    if clusters_out is not None:
+        write_table(result.clusters.select("trader_id", "cluster_id"), clusters_out, "--clusters-out")
+        err.print(f"wrote {clusters_out}")
     if as_json:
         typer.echo(json.dumps(result.summary, indent=2))
     else:
@@ -122,8 +135,7 @@ def run(
 def evaluate(
     truth: Annotated[Path, typer.Option(help="Ground truth: trader_id,entity_id (.csv or .parquet).")],
     db: DbOption = None,
-    rules: Annotated[Optional[Path], typer.Option(
-        "--rules", help="Rule file (TOML). Default: the packaged default.toml.")] = None,
+    rules: RulesOption = None,
     as_json: JsonOption = False,
     silent: SilentOption = False,
 ):
@@ -137,28 +149,8 @@ def evaluate(
     offices, shared websites, look-alikes, name collisions and bridges among them). Nothing in
     the store changes.
     """
-    from dedup.evaluate import (
-        cluster_metrics,
-        group_merges,
-        hard_negative_merges,
-        largest_clusters,
-        load_truth,
-        threshold_metrics,
-    )
-    from dedup.pipeline import run_pipeline
-    from dedup.rules import RuleSet
-    from dedup.store import Store, resolve_db_path
-
-    rule_set = RuleSet.from_toml(rules) if rules else RuleSet.default()
-    with Store(resolve_db_path(db), read_only=True) as store:
-        load_truth(store.runner, truth)
-        run_pipeline(store, rule_set, on_stage=StageProgress(show_progress(silent)))
-        report = {"rules": {"name": rule_set.name, "hash": rule_set.hash},
-                  "merge_band": cluster_metrics(store.runner),
-                  "hard_negatives": hard_negative_merges(store.runner),
-                  "group_merges": group_merges(store.runner),
-                  "largest_clusters": largest_clusters(store.runner),
-                  "thresholds": threshold_metrics(store.runner)}
+    report = api.evaluation_report(api.resolve_db_path(db), truth, rules,
+                                   on_stage=StageProgress(show_progress(silent)))
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -193,29 +185,17 @@ def demo(
     silent: SilentOption = False,
 ):
     """Generate synthetic data, import it into a fresh demo store and dry-run the pipeline."""
-    from dedup.importer import ImportSource, find_sources, import_files
-    from dedup.pipeline import run_pipeline
-    from dedup.rules import RuleSet
-    from dedup.schema import TABLES_BY_NAME
-    from dedup.store import Store
-    from dedup.synth import generate, write_tables
-
     progress = StageProgress(show_progress(silent))
     progress("synth", "start")
-    write_tables(generate(records, seed=seed), data_dir, "parquet")
+    api.synthesise(data_dir, records, seed=seed)
     progress("synth", "end")
     for stale in (db, db.with_name(db.name + ".wal")):
         stale.unlink(missing_ok=True)
     progress("import", "start")
-    with Store(db) as store:
-        sources = [ImportSource(TABLES_BY_NAME[t], p, {}) for t, p in find_sources(data_dir).items()]
-        results = import_files(store.runner, sources)
+    imported = api.import_data(db, directory=data_dir)
     progress("import", "end")
-    for r in results:
-        err.print(f"imported {r.rows:,} {r.table}")
-    with Store(db, read_only=True) as store:
-        result = run_pipeline(store, RuleSet.default(), on_stage=progress)
-    _print_summary(result.summary)
+    for r in imported.iter_rows(named=True):
+        err.print(f"imported {r['rows']:,} {r['table']}")
+    _print_summary(api.dry_run(db, full=True, on_stage=progress, frames=False).summary)
     err.print(f"store: {db}; ground truth: {data_dir / 'truth.parquet'}. Next: "
               f"dedup run --db {db} --clusters-out clusters.csv")
-

@@ -8,25 +8,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from dedup.errors import DedupError
-from dedup_cli._app import (
-    DbOption,
-    JsonOption,
-    app,
-    err,
-    handled,
-)
+from dedup import api
+from dedup.api import DedupError
+from dedup_cli._app import DbOption, JsonOption, app, err, handled
 
 
 @app.command()
 @handled
 def init(db: DbOption = None):
     """Create a store, or upgrade an existing one to the current schema."""
-    from dedup.store import LATEST_VERSION, Store, resolve_db_path
-
-    path = resolve_db_path(db)
-    with Store(path):
-        err.print(f"{path}: store ready (schema version {LATEST_VERSION})")
+    path = api.resolve_db_path(db)
+    version = api.init_store(path)
+    err.print(f"{path}: store ready (schema version {version})")
 
 
 @app.command("import")
@@ -62,21 +55,17 @@ def import_(
     trader address of more than 6 lines, an end date before the start) are imported as they are,
     with one warning line per rule on stderr.
     """
-    from dedup.api import import_data
-    from dedup.importer import warning_line
-    from dedup.store import resolve_db_path
-
     named = {"traders": traders, "cases": cases, "tracks": tracks,
              "certificates": certificates, "whitelist": whitelist}
     if directory is None and not any(named.values()):
         raise DedupError("nothing to import: give --dir or at least one of --traders, --cases, "
                          "--tracks, --certificates, --whitelist")
-    frame = import_data(resolve_db_path(db), directory=directory, column_map=column_map,
+    frame = api.import_data(api.resolve_db_path(db), directory=directory, column_map=column_map,
                         rejects=rejects, **named)
     results = frame.to_dicts()
     for r in results:
         for warning in r["warnings"]:
-            err.print(f"warning: {warning_line(warning)}", markup=False)
+            err.print(f"warning: {api.warning_line(warning)}", markup=False)
     if as_json:
         typer.echo(json.dumps(results, indent=2))
     else:

@@ -8,22 +8,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from dedup_cli._app import (
-    app,
-    err,
-    handled,
-    parse_date,
-)
+from dedup import api
+from dedup_cli._app import app, err, handled, parse_date
 
 
-class FileFormat(str, Enum):
+class FileFormat(str, Enum):  # noqa: UP042 (typer reads str enums as choices)
     parquet = "parquet"
     csv = "csv"
 
 
-# The scenarios of dedup.synth.SCENARIOS (a test keeps the two in step).
-Scenario = Enum("Scenario", {name: name for name in
-                             ("virtual_offices", "shared_websites", "name_collisions", "bridging")}, type=str)
+#: The generator's hard scenarios, as choices of --scenario.
+Scenario = Enum("Scenario", {name: name for name in api.SCENARIOS}, type=str)
 
 
 @app.command()
@@ -49,11 +44,8 @@ def synth(
     generic names shared by unrelated businesses, and bridging records (one business's name with
     another's address and phone); their groups are named in the truth's group_kind.
     """
-    from dedup.synth import SCENARIOS, generate, write_tables
-
-    kwargs = {"as_of": parse_date(as_of, "--as-of")} if as_of else {}
-    scenarios = SCENARIOS if hard else tuple(s.value for s in scenario or ())
-    tables = generate(records, seed=seed, scenarios=scenarios, **kwargs)
-    for path in write_tables(tables, out_dir, file_format.value):
+    scenarios = api.SCENARIOS if hard else tuple(s.value for s in scenario or ())
+    for path in api.synthesise(out_dir, records, seed=seed, file_format=file_format.value,
+                               as_of=parse_date(as_of, "--as-of"), scenarios=scenarios):
         err.print(f"wrote {path}")
 

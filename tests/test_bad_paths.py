@@ -9,7 +9,6 @@ import polars as pl
 import pytest
 
 import dedup.rules
-
 from dedup_cli import app
 from tests.conftest import store_fingerprint
 

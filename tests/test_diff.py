@@ -15,10 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from dedup.diff import CATEGORIES, PAIR_CHANGES, diff_rules
-from dedup.pipeline import CLUSTERS, run_pipeline
+from dedup.pipeline import run_pipeline
 from dedup.rules import RuleSet
 from dedup.rules.ruleset import default_rules_text
-from dedup.score import SCORED
 from dedup.store import Store
 from dedup.synth import generate, write_tables
 from dedup_cli import app
@@ -60,17 +59,16 @@ def rule_set(db, name: str) -> RuleSet:
 def old_run(store):
     """The default rules' scored pairs and clusters, from the pipeline itself."""
     with Store(store, read_only=True) as s:
-        run_pipeline(s, RuleSet.default(), today=TODAY)
+        run = run_pipeline(s, RuleSet.default(), today=TODAY)
         scored = pl.from_arrow(
-            s.con.sql(f"SELECT left_id, right_id, score, band FROM {SCORED}").to_arrow_table())
-        clusters = pl.from_arrow(s.con.sql(f"SELECT trader_id, cluster_id FROM {CLUSTERS}").to_arrow_table())
+            s.con.sql(f"SELECT left_id, right_id, score, band FROM {run.scored}").to_arrow_table())
+        clusters = run.clusters()
     return scored, clusters
 
 
 def clusters_of(db, rules: RuleSet) -> pl.DataFrame:
     with Store(db, read_only=True) as s:
-        run_pipeline(s, rules, today=TODAY)
-        return pl.from_arrow(s.con.sql(f"SELECT trader_id, cluster_id FROM {CLUSTERS}").to_arrow_table())
+        return run_pipeline(s, rules, today=TODAY).clusters()
 
 
 def run_diff(db, new: RuleSet, old: RuleSet, **kwargs):

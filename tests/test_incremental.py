@@ -13,11 +13,10 @@ from typer.testing import CliRunner
 from dedup.importer import ImportSource, import_files
 from dedup.incremental import increment_since
 from dedup.merge.runs import apply_groups
-from dedup.pipeline import CLUSTERS, cluster_stage, run_pipeline
+from dedup.pipeline import cluster_stage, run_pipeline
 from dedup.rules import RuleSet
 from dedup.rules.ruleset import default_rules_text
 from dedup.schema import TABLES_BY_NAME
-from dedup.score import SCORED
 from dedup.store import Store
 from dedup.synth import generate, write_tables
 from dedup_cli import app
@@ -89,9 +88,9 @@ def increment_ids(db) -> set[int]:
             "AND (updated_at IS NULL OR updated_at >= ?)", [since]).fetchall()}
 
 
-def scored_pairs(store: Store, band: str) -> dict[tuple[int, int], float]:
-    return {(l, r): s for l, r, s in store.con.execute(
-        f"SELECT left_id, right_id, score FROM {SCORED} WHERE band = ?", [band]).fetchall()}
+def scored_pairs(run, band: str) -> dict[tuple[int, int], float]:
+    return {(a, b): s for a, b, s in run.runner.con.execute(
+        f"SELECT left_id, right_id, score FROM {run.scored} WHERE band = ?", [band]).fetchall()}
 
 
 def test_incremental_equals_full_for_the_records_in_the_increment(cli, grown_store, tmp_path):
@@ -106,18 +105,18 @@ def test_incremental_equals_full_for_the_records_in_the_increment(cli, grown_sto
     with Store(db, read_only=True) as store:
         since = increment_since(store.runner, rules)
         assert since is not None
-        run_pipeline(store, rules, today=TODAY, since=since)
-        inc_merge, inc_review = scored_pairs(store, "merge"), scored_pairs(store, "review")
-        run_pipeline(store, rules, today=TODAY)
-        full_merge = {p: s for p, s in scored_pairs(store, "merge").items() if touches(p)}
-        full_review = {p: s for p, s in scored_pairs(store, "review").items() if touches(p)}
+        run = run_pipeline(store, rules, today=TODAY, since=since)
+        inc_merge, inc_review = scored_pairs(run, "merge"), scored_pairs(run, "review")
+        full = run_pipeline(store, rules, today=TODAY)
+        full_merge = {p: s for p, s in scored_pairs(full, "merge").items() if touches(p)}
+        full_review = {p: s for p, s in scored_pairs(full, "review").items() if touches(p)}
         # The full run's clusters built from its merge-band pairs touching the increment only.
-        store.con.execute(f"DELETE FROM {SCORED} WHERE NOT (left_id IN (SELECT unnest(?)) "
+        store.con.execute(f"DELETE FROM {full.scored} WHERE NOT (left_id IN (SELECT unnest(?)) "
                           f"OR right_id IN (SELECT unnest(?)))", [sorted(increment)] * 2).fetchall()
-        cluster_stage(store.runner, rules, TODAY)
-        expected = dict(store.con.execute(f"SELECT trader_id, cluster_id FROM {CLUSTERS}").fetchall())
+        cluster_stage(store.runner, rules, full.tables, TODAY)
+        expected = dict(full.clusters().iter_rows())
     assert inc_merge == full_merge and len(inc_merge) > 50
-    assert any({l, r} & new_ids and not {l, r} <= increment for l, r in inc_merge)  # new joins old
+    assert any({a, b} & new_ids and not {a, b} <= increment for a, b in inc_merge)  # new joins old
     assert inc_review == full_review
 
     inc_out, full_out = tmp_path / "inc.csv", tmp_path / "full.csv"

@@ -8,18 +8,20 @@ import polars as pl
 
 from dedup.merge.runs import apply_run
 from dedup.normalise.cache import CACHE, VERSION
-from dedup.pipeline import NORMALISED, normalise_stage
+from dedup.pipeline import normalise_stage
 from dedup.rules import RuleSet
 from dedup.sql import SqlStep
 from dedup.store import Store
+from dedup.tables import StageTables
 from dedup_cli import app
 from tests.conftest import DATA
 
 
 def normalised(db, *, use_cache: bool = True) -> pl.DataFrame:
     with Store(db, read_only=True) as store:
-        normalise_stage(store.runner, use_cache=use_cache)
-        return store.runner.frame(SqlStep("rows", f"SELECT * FROM {NORMALISED} ORDER BY trader_id"))
+        tables = StageTables()
+        normalise_stage(store.runner, tables, use_cache=use_cache)
+        return store.runner.frame(SqlStep("rows", f"SELECT * FROM {tables.normalised} ORDER BY trader_id"))
 
 
 def test_cached_rows_equal_fresh_ones_and_only_active_traders_are_kept(small_store):

@@ -9,13 +9,16 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.blocking.pairs import PAIRS
 from dedup.pipeline import run_pipeline
 from dedup.rules import RuleSet
-from dedup.score import SCORED, score_pairs_sql, share_similarities
+from dedup.score import score_pairs_sqls, share_similarities
 from dedup.sql import Runner, SqlStep
 from dedup.store import Store
+from dedup.tables import StageTables
 from tests.conftest import TODAY
+
+TABLES = StageTables()
+PAIRS, SCORED = TABLES.candidate_pairs, TABLES.scored
 
 NAMES = ["Mabel's Boutique", "MABELS BOUTIQUE LTD", "Mabel Boutique", "Smith Roofing",
          "John Smith t/a Smith Roofing", "Smyth Roofing Ltd", "Poundland", "Bright Spark Electrical"]
@@ -63,7 +66,7 @@ def test_pairs_are_unique_ordered_and_scores_symmetric(tmp_path_factory, rows):
         assert all(a < b for a, b in pairs)
         runner.run(SqlStep("swap", f"CREATE TEMP TABLE swapped AS SELECT right_id AS left_id, "
                                    f"left_id AS right_id, blocking_rule FROM {PAIRS}"))
-        runner.run(score_pairs_sql(rules, pairs_table="swapped", output="swapped_scored"))
+        runner.run(score_pairs_sqls(rules, TABLES, pairs_table="swapped", output="swapped_scored"))
         diff = runner.fetchall(SqlStep("compare", f"""
             SELECT a.left_id, a.right_id, a.score, b.score, a.band, b.band
             FROM {SCORED} a JOIN swapped_scored b ON a.left_id = b.right_id AND a.right_id = b.left_id
@@ -81,8 +84,8 @@ def test_sharing_similarities_changes_no_level_flag_or_score(tmp_path_factory, r
     with scored_store(tmp_path_factory, rows) as runner:
         with monkeypatch.context() as m:
             m.setattr(share_similarities, "__defaults__", (10**9,))   # never share
-            inline = score_pairs_sql(rules, output="inline_scored")
-        assert "jw_name_norm" not in inline[-1].sql and "jw_name_norm" in score_pairs_sql(rules)[-1].sql
+            inline = score_pairs_sqls(rules, TABLES, output="inline_scored")
+        assert "jw_name_norm" not in inline[-1].sql and "jw_name_norm" in score_pairs_sqls(rules, TABLES)[-1].sql
         runner.run(inline)
         columns = [c for c in runner.frame(SqlStep("cols", f"SELECT * FROM {SCORED} LIMIT 0")).columns
                    if c not in ("decision", "rules_band")]

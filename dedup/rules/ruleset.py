@@ -20,8 +20,8 @@ from typing import Any
 from dedup.blocking.rules import BlockingRule
 from dedup.errors import DedupError
 from dedup.rules.hard import HARD_RULE_CONDITIONS, HardRule
-from dedup.rules.levels import Comparison, Level
 from dedup.rules.keys import unknown_keys
+from dedup.rules.levels import Comparison, Level
 from dedup.rules.merging import MERGE_KEYS, MergeConfig
 
 DEFAULT_RULES = "default.toml"
@@ -73,12 +73,12 @@ class RuleSet:
         return hashlib.sha256(blob).hexdigest()[:16]
 
     @classmethod
-    def default(cls) -> "RuleSet":
+    def default(cls) -> RuleSet:
         """The rule set shipped with the package (dedup/rules/default.toml)."""
         return cls.from_toml_text(default_rules_text(), source=DEFAULT_RULES)
 
     @classmethod
-    def from_toml(cls, path: str | Path) -> "RuleSet":
+    def from_toml(cls, path: str | Path) -> RuleSet:
         """Load and validate a rule file.
 
         Raises:
@@ -92,7 +92,7 @@ class RuleSet:
         return cls.from_toml_text(text, source=str(path))
 
     @classmethod
-    def from_toml_text(cls, text: str, source: str = "<rules>") -> "RuleSet":
+    def from_toml_text(cls, text: str, source: str = "<rules>") -> RuleSet:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -100,7 +100,7 @@ class RuleSet:
         return cls.from_dict(data, source=source, text=text)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "<rules>", text: str = "") -> "RuleSet":
+    def from_dict(cls, data: dict[str, Any], source: str = "<rules>", text: str = "") -> RuleSet:
         problems: list[str] = []
         loader = _Loader(problems)
         loader.keys(data, TOP_LEVEL_KEYS, "")

@@ -386,7 +386,8 @@ def apply_to_entities(entities: pl.DataFrame, plan: ScenarioPlan, start: int, st
     part = slice(start, stop)
     frame = entities.with_columns(
         _group=pl.Series(plan.group[part]), _arg=pl.Series(plan.arg[part]),
-        _designer=pl.Series(plan.designer[part]), _clone=pl.Series(plan.clone[part]), _leader=pl.Series(plan.leader[part]),
+        _designer=pl.Series(plan.designer[part]), _clone=pl.Series(plan.clone[part]),
+        _leader=pl.Series(plan.leader[part]),
     )
     # Each step reads the columns as the previous one left them (a collision's domain follows
     # its new name; a storefront's page is named after the seller).

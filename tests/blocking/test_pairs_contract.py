@@ -6,20 +6,23 @@ import dataclasses
 
 import pytest
 
-from dedup.blocking.pairs import PAIRS, block_report_sql, candidate_pairs_sql
+from dedup.blocking.pairs import block_report_sql, candidate_pairs_sql
 from dedup.blocking.rules import BlockingRule
 from dedup.pipeline import blocking_report, normalise_stage
 from dedup.rules import RuleSet
 from dedup.sql import SqlStep
 from dedup.store import Store
+from dedup.tables import StageTables
 
 DEFAULT = RuleSet.default()
 
 
 def pairs_for(store: Store, rules, max_block_size: int) -> list[tuple]:
-    normalise_stage(store.runner)
-    store.runner.run(candidate_pairs_sql(rules, max_block_size))
-    return store.runner.fetchall(SqlStep("pairs", f"SELECT left_id, right_id, blocking_rule FROM {PAIRS}"))
+    tables = StageTables()
+    normalise_stage(store.runner, tables)
+    store.runner.run(candidate_pairs_sql(rules, max_block_size, tables))
+    return store.runner.fetchall(SqlStep("pairs", f"SELECT left_id, right_id, blocking_rule "
+                                                  f"FROM {tables.candidate_pairs}"))
 
 
 @pytest.mark.parametrize("rule", DEFAULT.blocking, ids=[r.name for r in DEFAULT.blocking])
@@ -51,7 +54,8 @@ def test_blocks_above_the_cap_are_skipped_and_reported(small_store):
     rule = BlockingRule("postcode", ("postcode",))
     with Store(small_store, read_only=True) as store:
         capped = pairs_for(store, [rule], max_block_size=3)
-        pairs, blocks, skipped, skipped_records, largest = store.runner.fetchone(block_report_sql(rule, 3))
+        pairs, blocks, skipped, skipped_records, largest = store.runner.fetchone(
+            block_report_sql(rule, 3, StageTables().normalised))
     # TR1 1AU holds 4 records in traders_small: over a cap of 3
     assert skipped == 1 and skipped_records == 4
     assert largest[0] == {"key": "TR1 1AU", "records": 4}

@@ -16,6 +16,7 @@ from dedup.merge.undo import undo
 from dedup.rules import RuleSet
 from dedup.rules.merging import MergeConfig
 from dedup.store import Store
+from dedup.tables import StageTables
 from tests.merge.merge_helpers import (
     NOW,
     TODAY,
@@ -186,12 +187,13 @@ def test_rows_attached_to_a_merged_record_later_are_swept_to_its_survivor_and_un
 def test_apply_refuses_a_plan_that_merges_a_whitelisted_record_and_changes_nothing(four):
     with Store(four) as store:
         before = snapshot(store, ("traders", "cases", "tracks", "certificates", "whitelist"))
-        store.con.execute(f"CREATE TEMP TABLE bad_plan AS SELECT {D}::BIGINT AS merged_id, "
+        bad = StageTables("bad_")  # a plan made by hand, in tables of its own
+        store.con.execute(f"CREATE TEMP TABLE {bad.plan} AS SELECT {D}::BIGINT AS merged_id, "
                           f"{A}::BIGINT AS survivor_id, 1 AS group_id, 2 AS rank, NULL::DOUBLE AS score, "
                           f"NULL::JSON AS explanation, '{{}}'::JSON AS merged_record")
-        store.con.execute("CREATE TEMP TABLE no_fills (survivor_id BIGINT, source_id BIGINT, "
+        store.con.execute(f"CREATE TEMP TABLE {bad.plan_fills} (survivor_id BIGINT, source_id BIGINT, "
                           "field VARCHAR, old_value VARCHAR, new_value VARCHAR)")
-        plan = MergePlan(RuleSet.default(), TODAY, table="bad_plan", fills="no_fills")
+        plan = MergePlan(RuleSet.default(), TODAY, tables=bad)
         with pytest.raises(DedupError, match=f"trader {D} is whitelisted"), store.runner.transaction():
             apply_merge(store.runner, plan, run_id=1, merged_at=NOW)
         assert snapshot(store, ("traders", "cases", "tracks", "certificates", "whitelist")) == before

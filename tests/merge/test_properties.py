@@ -133,7 +133,8 @@ def test_apply_moves_everything_to_the_survivor_and_undo_restores_the_store(worl
     merged_into, fills = model(world)
     event(f"merged records: {min(len(merged_into), 3)}{'+' if len(merged_into) >= 3 else ''}")
     event(f"survivors filled: {bool(fills)}")
-    survivor = lambda t: merged_into.get(t, t)
+    def survivor(t):
+        return merged_into.get(t, t)
     with tempfile.TemporaryDirectory() as folder:
         path = build(Path(folder) / "store.duckdb", **{k: world[k] for k in
                      ("traders", "cases", "tracks", "certificates", "whitelist")})

@@ -54,7 +54,7 @@ def test_first_level_that_holds_wins():
                                Level("else", -8)))
     con = duckdb.connect()
 
-    def level(l, r):
+    def level(l, r):  # noqa: E741 (left and right)
         return con.execute(f"SELECT {name.level_sql()} FROM (SELECT $l AS name_norm_l, $r AS name_norm_r)",
                            {"l": l, "r": r}).fetchone()[0]
 
@@ -165,24 +165,30 @@ def test_max_sectors_level_holds_only_for_values_found_at_few_places(sectors, ex
 
 
 def test_sector_spread_counts_distinct_postcode_sectors_per_value():
-    from dedup.score import sector_spread_sql, sectors_table
+    from dedup.score import sector_spread_sql
+    from dedup.tables import StageTables
+
+    tables = StageTables()
     con = duckdb.connect()
-    con.execute("""CREATE TEMP TABLE __dedup__normalised AS SELECT * FROM (VALUES
+    con.execute(f"""CREATE TEMP TABLE {tables.normalised} AS SELECT * FROM (VALUES
         ('chain.co.uk', 'TR1 1'), ('chain.co.uk', 'LS1 4'), ('chain.co.uk', 'LS1 4'),
         ('chain.co.uk', NULL), ('shop.co.uk', 'TR1 1'), ('shop.co.uk', 'TR1 1'), ('online.uk', NULL),
         (NULL, 'EH3 1')) t(website_domain, postcode_sector)""")
-    con.execute(sector_spread_sql("website_domain").sql)
-    spread = dict(con.execute(f"SELECT value, sectors FROM {sectors_table('website_domain')}").fetchall())
+    con.execute(sector_spread_sql("website_domain", tables).sql)
+    spread = dict(con.execute(f"SELECT value, sectors FROM {tables.sectors('website_domain')}").fetchall())
     assert spread == {"chain.co.uk": 2, "shop.co.uk": 1, "online.uk": 0}
 
 
 def tf_adjustments(names: list[str]) -> dict[str, float]:
     """The term-frequency adjustment of each name, computed by the scoring's own SQL."""
-    from dedup.score import term_frequencies_sql, tf_table
+    from dedup.score import term_frequencies_sql
+    from dedup.tables import StageTables
+
+    tables = StageTables()
     con = duckdb.connect()
-    con.execute("CREATE TEMP TABLE __dedup__normalised AS SELECT unnest($n) AS name_norm", {"n": names})
-    con.execute(term_frequencies_sql("name_norm").sql)
-    return dict(con.execute(f"SELECT value, adjustment FROM {tf_table('name_norm')}").fetchall())
+    con.execute(f"CREATE TEMP TABLE {tables.normalised} AS SELECT unnest($n) AS name_norm", {"n": names})
+    con.execute(term_frequencies_sql("name_norm", tables).sql)
+    return dict(con.execute(f"SELECT value, adjustment FROM {tables.term_frequencies('name_norm')}").fetchall())
 
 
 def test_term_frequency_lowers_the_weight_of_common_values():

@@ -113,7 +113,8 @@ def _site(website: pl.Expr) -> pl.Expr:
 
 
 def test_shared_websites_are_quoted_by_different_businesses(records) -> None:
-    shared = _group(records, "shared_website").filter(_c("website").is_not_null()).with_columns(site=_site(_c("website")))
+    shared = (_group(records, "shared_website").filter(_c("website").is_not_null())
+              .with_columns(site=_site(_c("website"))))
     per_group = shared.group_by("group_id").agg(_c("site").n_unique(), _c("entity_id").n_unique(),
                                                 _c("name").n_unique())
     assert per_group["site"].max() == 1  # one site per group (typed with or without www, https)
@@ -129,7 +130,8 @@ def test_lookalike_sellers_are_different_businesses_with_near_identical_names(re
     stem = (_c("name").str.to_lowercase().str.replace(r"\.(co\.uk|com)$", "").str.replace(r"^the", "")
             .str.replace_all(r"(?:uk|online|ltd|limited)\b", "").str.replace_all(r"[^a-z]", ""))
     per_group = look.with_columns(stem=stem).group_by("group_id").agg(
-        _c("entity_id").n_unique(), _c("stem").mode().first(), (_c("stem") == _c("stem").mode().first()).mean().alias("share"))
+        _c("entity_id").n_unique(), _c("stem").mode().first(),
+        (_c("stem") == _c("stem").mode().first()).mean().alias("share"))
     assert per_group["entity_id"].max() >= 3
     assert per_group["share"].median() > 0.5  # a slip here and there, one stem per group
     assert look["name"].str.contains(r"^[a-z0-9-]+\.(co\.uk|com)$").sum() > 0  # a name that is a domain

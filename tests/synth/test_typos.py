@@ -126,7 +126,8 @@ def test_a_value_slips_the_same_way_whatever_the_other_values_are() -> None:
 
 def test_rule_choice_follows_the_weights() -> None:
     rules = (("a", "x", 3.0), ("a", "y", 1.0))
-    out, _ = apply_rules(pl.Series(["a"] * 4000), rules, np.random.default_rng(0).integers(0, 2**63, 4000, dtype=np.uint64))
+    draws = np.random.default_rng(0).integers(0, 2**63, 4000, dtype=np.uint64)
+    out, _ = apply_rules(pl.Series(["a"] * 4000), rules, draws)
     assert 0.7 < (out == "x").mean() < 0.8
 
 
