@@ -1,5 +1,6 @@
-"""The notebook API (`import dedup`): the same operations as the CLI, on a real store, returning
-polars DataFrames; each call opens and closes the store, so no lock is held between calls."""
+"""The API (`import dedup`, the surface the CLI is a face over): every operation on a real store,
+returning polars DataFrames; each call opens and closes the store, so no lock is held between
+calls."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 
 import dedup
 from dedup.rules.ruleset import default_rules_text
-from dedup_cli import app
 from tests.conftest import DATA, store_fingerprint
 
 REVIEW_ONLY = default_rules_text().replace("\nmerge = ", "\nmerge = 1000.0 # ", 1)
@@ -24,17 +24,42 @@ def store(tmp_path):
     return db
 
 
-def test_dry_run_matches_the_cli_and_writes_nothing(cli, store):
+def test_dry_run_writes_nothing_and_its_frames_agree_with_its_summary(store):
     before = store_fingerprint(store)
-    run = dedup.dry_run(store, full=True)
+    events = []
+    run = dedup.dry_run(store, full=True, on_stage=lambda stage, event: events.append((stage, event)))
     assert store_fingerprint(store) == before
-    assert isinstance(run.clusters, pl.DataFrame) and isinstance(run.pairs, pl.DataFrame)
-    cli_summary = json.loads(cli.invoke(app, ["run", "--db", str(store), "--json", "--full"]).output)
-    assert run.summary["records_to_merge"] == cli_summary["records_to_merge"] > 0
+    stages = ["normalise", "block", "score", "cluster"]
+    assert events == [(s, e) for s in stages for e in ("start", "end")]
+    assert run.stages["stage"].to_list() == stages
+    assert run.summary["mode"] == "full" and run.summary["records_to_merge"] > 0
+    assert run.clusters.height == run.summary["records"]
     assert run.clusters.filter(pl.col("trader_id") != pl.col("cluster_id")).height == \
-        cli_summary["records_to_merge"]
-    assert run.pairs.filter(pl.col("band") == "merge").height == cli_summary["pairs_merge_band"]
-    assert run.stages["stage"].to_list() == ["normalise", "block", "score", "cluster"]
+        run.summary["records_to_merge"]
+    assert run.pairs.filter(pl.col("band") == "merge").height == run.summary["pairs_merge_band"]
+    assert run.pairs.filter(pl.col("band") == "review").height == run.summary["pairs_review_band"]
+    assert {f"level_{c.name}" for c in dedup.RuleSet.default().comparisons} <= set(run.pairs.columns)
+    bare = dedup.dry_run(store, full=True, frames=False)
+    assert bare.clusters is None and bare.pairs is None and bare.summary["records"] == run.summary["records"]
+
+
+def test_init_synthesise_evaluation_report_and_train(tmp_path):
+    assert dedup.init_store(tmp_path / "empty.duckdb") >= 5
+    written = dedup.synthesise(tmp_path / "data", 600, seed=3)
+    assert {p.name for p in written} >= {"traders.parquet", "truth.parquet"}
+    db = tmp_path / "s.duckdb"
+    dedup.import_data(db, directory=tmp_path / "data")
+    report = dedup.evaluation_report(db, tmp_path / "data" / "truth.parquet")
+    assert set(report) == {"rules", "merge_band", "hard_negatives", "group_merges", "largest_clusters",
+                           "thresholds"}
+    assert 0 < report["merge_band"]["precision"] <= 1 and report["hard_negatives"] is not None
+    frame = dedup.evaluate_rules(db, tmp_path / "data" / "truth.parquet")
+    assert frame.row(0, named=True)["precision"] == report["merge_band"]["precision"]
+    out = tmp_path / "trained.toml"
+    result = dedup.train_rules(db, out=out, random_pairs=2000)
+    assert dedup.RuleSet.from_toml(out).merge_threshold == result.merge_threshold
+    with pytest.raises(dedup.DedupError, match="exists; use --force"):
+        dedup.train_rules(db, out=out, random_pairs=2000)
 
 
 def test_review_loop_through_the_api(store, tmp_path):
@@ -56,6 +81,8 @@ def test_review_loop_through_the_api(store, tmp_path):
     assert decided.select("kind").to_series().to_list() == ["always_merge", "never_merge"]
     events = dedup.history(store, shown["trader_ids"][1])
     assert set(events["event"]) & {"merged_into", "absorbed"}
+    report = dedup.history_report(store, shown["trader_ids"][1])
+    assert report["trader"]["status"] == "merged" and len(report["events"]) == events.height
     undone = dedup.undo(store, run=accepted["run_id"])
     assert undone["merges_undone"] == accepted["records_merged"]
     assert dedup.decisions(store).filter(pl.col("kind") == "always_merge")["active"].to_list() == [False]
@@ -86,6 +113,9 @@ def test_explain_evaluate_and_blocking(store, tmp_path):
     assert lost["old_score"].is_between(11.0, 17.0, closed="left").all()
     report = dedup.blocking_report(store)
     assert report["rule"].to_list() == [r.name for r in dedup.RuleSet.default().blocking]
+    page = tmp_path / "diff.html"
+    dedup.write_diff_html(diff, page)
+    assert page.read_text().startswith("<!DOCTYPE html>") and "merge_lost" in page.read_text()
 
 
 def test_errors_are_dedup_errors(tmp_path):
