@@ -4,8 +4,6 @@ calls."""
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 import pytest
 

@@ -193,3 +193,25 @@ def office_time_us(rng: np.random.Generator, n: int) -> np.ndarray:
         Int64 array of microseconds since midnight.
     """
     return 8 * HOUR_US + rng.integers(0, 11 * HOUR_US, n)
+
+
+def group_leaders(group_of: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """For each member position, the first position with the same group number."""
+    order = np.lexsort((members, group_of))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = group_of[order][1:] != group_of[order][:-1]
+    leader_sorted = members[order][np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
+    out = np.empty(len(members), dtype=np.int64)
+    out[order] = leader_sorted
+    return out
+
+
+def rank_in_group(group_of: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Each member's 0-based rank by position among the members of its group."""
+    order = np.lexsort((members, group_of))
+    sorted_groups = group_of[order]
+    starts = np.r_[0, np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1]
+    run = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = np.empty(len(members), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - run
+    return rank

@@ -51,69 +51,37 @@ from dedup.synth.common import (
     SHARED_WEBSITE_GROUP,
     SOLE,
     VIRTUAL_OFFICE_GROUP,
+    group_leaders,
+    rank_in_group,
 )
 from dedup.synth.names import name_slug
+from dedup.synth.scenario_vocab import (
+    DESIGNER_WORDS,
+    LOCAL_GENERIC_NAMES,
+    LOOKALIKE_TLDS,
+    LOOKALIKE_VARIANTS,
+    LOOKALIKE_WORDS,
+    ONLINE_GENERIC_NAMES,
+    PLATFORMS,
+    VIRTUAL_OFFICES,
+)
 
 SCENARIOS = ("virtual_offices", "shared_websites", "name_collisions", "bridging")
 _STREAM = 0x5CE  # the scenarios' random stream, beside the seed
 
-# Registered-office addresses of well-known formation agents and virtual-office providers, as
-# they publish them: (building, house, street name, street type, abbreviation, locality,
-# postcode). All in London; the first carries the most companies.
-VIRTUAL_OFFICES = (
-    ("Kemp House", "152-160", "City", "Road", "Rd", None, "EC1V 2NX"),
-    (None, "20-22", "Wenlock", "Road", "Rd", None, "N1 7GU"),
-    (None, "71-75", "Shelton", "Street", "St", "Covent Garden", "WC2H 9JQ"),
-    (None, "128", "City", "Road", "Rd", None, "EC1V 2NX"),
-    (None, "27", "Old Gloucester", "Street", "St", None, "WC1N 3AX"),
-    ("International House", "12", "Constance", "Street", "St", None, "E16 2DQ"),
-    ("First Floor", "85", "Great Portland", "Street", "St", None, "W1W 7LT"),
-)
 _OFFICE_P = {LTD: 0.03, ONLINE: 0.10}  # share of each kind registered at a virtual office
 _OFFICE_ZIPF_S = 1.0
 _OFFICE_SUITE_P = 0.15  # some give a suite number ("Suite 4B") that the address does not need
 
-# Shop platforms where a seller's website is a page or a subdomain: "{Camel}" is the name
-# without spaces, "{slug}" the same in lower case. Ordered by how many UK sellers use them.
-PLATFORMS = (
-    "etsy.com/uk/shop/{Camel}", "ebay.co.uk/str/{slug}", "{slug}.myshopify.com",
-    "amazon.co.uk/stores/{Camel}", "facebook.com/{Camel}", "notonthehighstreet.com/{slug}",
-    "{slug}.bigcartel.com", "onbuy.com/gb/shop/{slug}", "depop.com/{slug}", "{slug}.square.site",
-)  # fmt: skip
 _STOREFRONT_P = 0.2  # of online sellers
 _DESIGNER_P = 0.01  # of local businesses with a page on their web designer's site
 _DESIGNER_CLIENTS = 5  # on average
-_DESIGNER_WORDS = ("webdesign", "websites", "digital", "media", "creative", "sites")
 
-# Look-alike online sellers: stems "{noun}{word}" and the ways different sellers spell them.
-_LOOKALIKE_WORDS = ("Nest", "Box", "Hut", "Den", "Loft", "Vault", "Corner", "Cave", "Planet", "Land",
-                    "Shack", "Spot")  # fmt: skip
-# (name with {a} {b} for the two words, the, domain label); the kth seller of a stem takes
-# variant k (mod the count) and, past the first round, a numbered domain.
-_LOOKALIKE_VARIANTS = (
-    ("{a}{b}", False, "{a}{b}"), ("{a} {b}", False, "{a}{b}"), ("{a}{b} UK", False, "{a}{b}uk"),
-    ("{a} {b}", True, "the{a}{b}"), ("{a}-{b}", False, "{a}-{b}"), ("{a}{b} Online", False, "{a}{b}online"),
-)  # fmt: skip
-_LOOKALIKE_TLDS = (".co.uk", ".com", ".co.uk", ".co.uk", ".co.uk", ".co.uk")
 _LOOKALIKE_P = 0.04  # of online sellers
 _LOOKALIKE_PER_STEM = 3  # on average, while the stems last
 _DOMAIN_AS_NAME_P = 0.2  # records of a look-alike whose name is typed as its domain
 _CLONE_P = 0.3  # look-alikes (not the stem's first) quoting the first one's website: a clone
 
-# Generic names many unrelated businesses use, with the goods code of their trade.
-LOCAL_GENERIC_NAMES = (
-    ("A1 Roofing", "HI21"), ("AAA Plumbing", "HI30"), ("Premier Builders", "HI10"),
-    ("Elite Motors", "MV10"), ("Apex Windows", "HI40"), ("Total Home Improvements", "HI10"),
-    ("Royal Carpets", "FU20"), ("Express Removals", "SV30"), ("Budget Tyres", "MV20"),
-    ("Quality Kitchens", "HI50"), ("Star Cars", "MV10"), ("First Choice Driveways", "HI22"),
-    ("Ace Locksmiths", "HI60"), ("Supreme Cleaning Services", "SV20"), ("Prestige Car Sales", "MV10"),
-    ("Village Bakery", "FD10"), ("Golden Dragon Takeaway", "FD20"), ("Top Cuts", "SV10"),
-)  # fmt: skip
-ONLINE_GENERIC_NAMES = (
-    ("Crown Perfume UK", "CL40"), ("Phone Deals UK", "EL20"), ("Gadget World", "EL10"),
-    ("Vape Direct", "GS10"), ("Sneaker Outlet", "CL30"), ("Beauty Box UK", "SV10"),
-    ("Pet Supplies Direct", "GS20"), ("Watch Store UK", "CL20"),
-)  # fmt: skip
 _COLLISION_P = 0.015  # of sole traders, limited companies and online sellers
 _COLLISION_ZIPF_S = 0.8
 
@@ -158,28 +126,6 @@ def parse_scenarios(names) -> tuple[str, ...]:
     return tuple(s for s in SCENARIOS if s in names)
 
 
-def _leaders(group_of: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """For each member position, the first position with the same group number."""
-    order = np.lexsort((members, group_of))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = group_of[order][1:] != group_of[order][:-1]
-    leader_sorted = members[order][np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
-    out = np.empty(len(members), dtype=np.int64)
-    out[order] = leader_sorted
-    return out
-
-
-def _rank_in_group(group_of: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """Each member's 0-based rank by position among the members of its group."""
-    order = np.lexsort((members, group_of))
-    sorted_groups = group_of[order]
-    starts = np.r_[0, np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1]
-    run = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    rank = np.empty(len(members), dtype=np.int64)
-    rank[order] = np.arange(len(order)) - run
-    return rank
-
-
 def plan_scenarios(seed: int, scenarios: tuple[str, ...], kind: np.ndarray, size: np.ndarray,
                    grouped: np.ndarray, chunk: int) -> ScenarioPlan:
     """Choose the entities of each scenario asked for.
@@ -206,7 +152,7 @@ def plan_scenarios(seed: int, scenarios: tuple[str, ...], kind: np.ndarray, size
 
     def assign(members: np.ndarray, code: int, group_of: np.ndarray, value: np.ndarray) -> None:
         group[members] = code
-        leader[members] = _leaders(group_of, members)
+        leader[members] = group_leaders(group_of, members)
         arg[members] = value
         free[members] = False
 
@@ -229,10 +175,10 @@ def plan_scenarios(seed: int, scenarios: tuple[str, ...], kind: np.ndarray, size
         assign(clients, SHARED_WEBSITE_GROUP, site, site)
         designer[clients] = True
         members = np.flatnonzero(free & (kind == ONLINE) & (rng.random(n) < _LOOKALIKE_P))
-        n_stems = len(vocab.ONLINE_NOUNS) * len(_LOOKALIKE_WORDS)
+        n_stems = len(vocab.ONLINE_NOUNS) * len(LOOKALIKE_WORDS)
         stems = rng.permutation(n_stems)[:max(1, min(n_stems, len(members) // _LOOKALIKE_PER_STEM))]
         stem = stems[rng.integers(0, len(stems), len(members))]
-        rank = _rank_in_group(stem, members)
+        rank = rank_in_group(stem, members)
         assign(members, LOOKALIKE_GROUP, stem, stem * 64 + np.minimum(rank, 63))
         clone[members] = (rank > 0) & (rng.random(len(members)) < _CLONE_P)
     if "name_collisions" in scenarios:
@@ -315,8 +261,8 @@ def _shared_site_columns() -> dict[str, pl.Expr]:
     designer_site = pl.format(
         "{}{}{}.co.uk/{}",
         _lookup(number % len(places), places),
-        _lookup((number // len(places)) % len(_DESIGNER_WORDS), _DESIGNER_WORDS),
-        pl.when(number >= len(places) * len(_DESIGNER_WORDS)).then(number.cast(pl.String)).otherwise(pl.lit("")),
+        _lookup((number // len(places)) % len(DESIGNER_WORDS), DESIGNER_WORDS),
+        pl.when(number >= len(places) * len(DESIGNER_WORDS)).then(number.cast(pl.String)).otherwise(pl.lit("")),
         name_slug(name, "-"),
     )
     shared = pl.col("_group") == SHARED_WEBSITE_GROUP
@@ -328,27 +274,27 @@ def _lookalike_columns() -> dict[str, pl.Expr]:
     """Names and domains of look-alike online sellers, from their stem and rank."""
     stem, rank = pl.col("_arg") // 64, pl.col("_arg") % 64
     nouns = [noun for noun, _ in vocab.ONLINE_NOUNS]
-    a = _lookup(stem // len(_LOOKALIKE_WORDS), nouns)
-    b = _lookup(stem % len(_LOOKALIKE_WORDS), _LOOKALIKE_WORDS)
-    variant = rank % len(_LOOKALIKE_VARIANTS)
+    a = _lookup(stem // len(LOOKALIKE_WORDS), nouns)
+    b = _lookup(stem % len(LOOKALIKE_WORDS), LOOKALIKE_WORDS)
+    variant = rank % len(LOOKALIKE_VARIANTS)
     words = {"a": a, "b": b}
     lower = {"a": a.str.to_lowercase(), "b": b.str.to_lowercase()}
-    head = pl.coalesce([pl.when(variant == i).then(_format(v[0], words)) for i, v in enumerate(_LOOKALIKE_VARIANTS)])
-    label = pl.coalesce([pl.when(variant == i).then(_format(v[2], lower)) for i, v in enumerate(_LOOKALIKE_VARIANTS)])
+    head = pl.coalesce([pl.when(variant == i).then(_format(v[0], words)) for i, v in enumerate(LOOKALIKE_VARIANTS)])
+    label = pl.coalesce([pl.when(variant == i).then(_format(v[2], lower)) for i, v in enumerate(LOOKALIKE_VARIANTS)])
     # Past the first round of variants, a registered domain is taken: the seller's is numbered.
-    numbered = pl.when(rank >= len(_LOOKALIKE_VARIANTS)).then(pl.col("entity_id").cast(pl.String)).otherwise(pl.lit(""))
-    domain = pl.concat_str([label, numbered, _lookup(variant, _LOOKALIKE_TLDS)])
+    numbered = pl.when(rank >= len(LOOKALIKE_VARIANTS)).then(pl.col("entity_id").cast(pl.String)).otherwise(pl.lit(""))
+    domain = pl.concat_str([label, numbered, _lookup(variant, LOOKALIKE_TLDS)])
     # A clone quotes the site of the stem's first seller (variant 0, not numbered).
-    first_site = pl.format("{}.co.uk", _format(_LOOKALIKE_VARIANTS[0][2], lower))
+    first_site = pl.format("{}.co.uk", _format(LOOKALIKE_VARIANTS[0][2], lower))
     domain = pl.when(pl.col("_clone")).then(first_site).otherwise(domain)
     at = pl.col("_group") == LOOKALIKE_GROUP
     return {
         "head": pl.when(at).then(head).otherwise("head"),
         "tail": pl.when(at).then(pl.lit(None, pl.String)).otherwise("tail"),
-        "the": pl.when(at).then(_lookup(variant, [str(v[1]) for v in _LOOKALIKE_VARIANTS]) == "True")
+        "the": pl.when(at).then(_lookup(variant, [str(v[1]) for v in LOOKALIKE_VARIANTS]) == "True")
         .otherwise("the"),
         "domain": pl.when(at).then(domain).otherwise("domain"),
-        "goods_code": pl.when(at).then(_lookup(stem // len(_LOOKALIKE_WORDS), [c for _, c in vocab.ONLINE_NOUNS]))
+        "goods_code": pl.when(at).then(_lookup(stem // len(LOOKALIKE_WORDS), [c for _, c in vocab.ONLINE_NOUNS]))
         .otherwise("goods_code"),
     }
 
