@@ -57,7 +57,7 @@ def compare_traders(runner: Runner, rules: RuleSet, a: int, b: int) -> dict:
         item.update(column=column, left=values[0], right=values[1])
     blocked = []
     for rule in rules.blocking:
-        same = " AND ".join(f"{lk} = {rk}" for lk, rk in zip(rule.keys_sql("l"), rule.keys_sql("r")))
+        same = " AND ".join(f"{lk} = {rk}" for lk, rk in zip(rule.key_exprs("l"), rule.key_exprs("r")))
         if runner.scalar(SqlStep("blocked by", f"SELECT coalesce(({same}), FALSE) FROM {normalised} l, "
                                                f"{normalised} r WHERE l.trader_id = ? AND r.trader_id = ?",
                                  (left, right))):

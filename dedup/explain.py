@@ -60,7 +60,7 @@ def explanation_query(rules: RuleSet, scored_table: str, tables: StageTables) ->
         # the weights always add up to the score. SQL lists are 1-based; levels are 0-based.
         comparisons.append(f"{{'comparison': w.c{i}_name, 'level': {level}, "
                            f"'label': w.c{i}_labels[{level} + 1], "
-                           f"'weight': {c.weight_sql(level_column(c.name))}}}")
+                           f"'weight': {c.weight_expr(level_column(c.name))}}}")
     fired = [f"CASE WHEN s.{quote_ident(hard_column(h.name))} "
              f"THEN {{'rule': w.h{k}_name, 'effect': w.h{k}_effect}} END"
              for k, h in enumerate(rules.hard_rules)]

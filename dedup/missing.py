@@ -13,7 +13,7 @@ Two renderers of that one rule, which a test holds to the same answers:
   website) starts by nulling a missing value, so blocking and scoring, which read only the
   normalised columns, never see a placeholder: a missing value is a null key (it blocks nothing)
   and a `missing` level (it scores nothing).
-- `missing_sql` (SQL, with `MISSING_SQL_PARAMS`: the word list and patterns go in as query
+- `missing_condition` (SQL, with `MISSING_SQL_PARAMS`: the word list and patterns go in as query
   parameters, never spliced): survivorship fills a survivor's field only when the survivor's
   value is missing and takes only a value that is not, so a placeholder never fills a survivor,
   and a survivor's own "N/A" counts as empty and takes a merged record's real value.
@@ -70,7 +70,7 @@ def present_expr(col: pl.Expr) -> pl.Expr:
     return pl.when(~is_missing_expr(col)).then(col)
 
 
-#: The parameters `missing_sql` reads; add them to the statement's named parameters.
+#: The parameters `missing_condition` reads; add them to the statement's named parameters.
 MISSING_SQL_PARAMS: dict[str, object] = {
     "missing_words": list(PLACEHOLDER_KEYS),
     "missing_strip": NOT_ALPHANUMERIC,
@@ -78,7 +78,7 @@ MISSING_SQL_PARAMS: dict[str, object] = {
 }
 
 
-def missing_sql(expr: str) -> str:
+def missing_condition(expr: str) -> str:
     """A SQL predicate, true where the text expression `expr` is missing (NULL included).
 
     The statement must bind `MISSING_SQL_PARAMS` as named parameters ($missing_words, ...).

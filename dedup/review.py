@@ -23,7 +23,7 @@ from dedup.decisions import check_decided_by, record_decision_sql
 from dedup.errors import DedupError
 from dedup.merge.runs import apply_groups
 from dedup.rules.ruleset import RuleSet
-from dedup.schema import active_on_sql
+from dedup.schema import active_on_condition
 from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.store import Store
 from dedup.tables import StageTables
@@ -57,7 +57,7 @@ def list_proposals_sql(*, run_id: int | None = None, status: str | None = None,
         params["trader"] = trader
     if tracked:
         where.append("EXISTS (SELECT 1 FROM tracks k WHERE list_contains(p.trader_ids, k.trader_id) "
-                     f"AND {active_on_sql('k')})")
+                     f"AND {active_on_condition('k')})")
         params["today"] = today or dt.date.today()
     order = "p.score DESC NULLS LAST, p.proposal_id" if sort == "score" else \
         "p.created_at DESC, p.proposal_id DESC"
@@ -107,7 +107,7 @@ def show_proposal(runner: Runner, proposal_id: int, today: dt.date | None = None
                (SELECT count(*) FROM tracks k WHERE k.trader_id = t.trader_id) AS tracks,
                (SELECT count(*) FROM certificates c WHERE c.trader_id = t.trader_id) AS certificates,
                EXISTS (SELECT 1 FROM tracks k WHERE k.trader_id = t.trader_id
-                       AND {active_on_sql('k')}) AS tracked
+                       AND {active_on_condition('k')}) AS tracked
         FROM traders t LEFT JOIN whitelist w USING (trader_id)
         WHERE list_contains($ids, t.trader_id) ORDER BY t.trader_id""",
         {"ids": proposal["trader_ids"], "today": today}))

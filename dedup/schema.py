@@ -132,7 +132,7 @@ IMPORT_TABLES: tuple[TableSpec, ...] = (TRADERS, CASES, TRACKS, CERTIFICATES, WH
 TABLES_BY_NAME = {t.name: t for t in IMPORT_TABLES}
 
 
-def active_on_sql(alias: str, today: str = "$today") -> str:
+def active_on_condition(alias: str, today: str = "$today") -> str:
     """SQL true when the track or certificate `alias` is active on the date parameter `today`.
 
     The domain's rule: active when the date lies within its start and end dates; with no start or

@@ -130,12 +130,12 @@ def score_pairs_sqls(rules: RuleSet, tables: StageTables, *, pairs_table: str | 
                                          *(col for h in rules.hard_rules for col in h.token_columns)]))
     spread = tuple(dict.fromkeys([*(col for c in rules.comparisons for col in c.sector_columns),
                                   *(col for h in rules.hard_rules for col in h.sector_columns)]))
-    levels = [f"{c.level_sql(token_lists=True)} AS {quote_ident(level_column(c.name))}"
+    levels = [f"{c.level_expr(token_lists=True)} AS {quote_ident(level_column(c.name))}"
               for c in rules.comparisons]
     levels += [quote_ident(tf_column(c)) for c in tfs]
-    flags = [f"{h.condition_sql()} AS {quote_ident(hard_column(h.name))}" for h in rules.hard_rules]
+    flags = [f"{h.condition_expr()} AS {quote_ident(hard_column(h.name))}" for h in rules.hard_rules]
     levels_and_flags, similarities = share_similarities(levels + flags)
-    weights = " + ".join(c.weight_sql(level_column(c.name)) for c in rules.comparisons)
+    weights = " + ".join(c.weight_expr(level_column(c.name)) for c in rules.comparisons)
     never = [quote_ident(hard_column(h.name)) for h in rules.hard_rules if h.effect == "never_match"]
     review_only = [quote_ident(hard_column(h.name)) for h in rules.hard_rules
                    if h.effect == "review_only"]

@@ -44,7 +44,7 @@ def create_table_sql(spec: TableSpec) -> SqlStep:
                    f"CREATE TABLE {quote_ident(spec.name)} (\n  " + ",\n  ".join(cols) + "\n)")
 
 
-def _initial_schema() -> list[SqlStep]:
+def _initial_schema_sqls() -> list[SqlStep]:
     steps = [create_table_sql(spec) for spec in IMPORT_TABLES]
     steps += [
         SqlStep("create runs", """
@@ -71,7 +71,7 @@ def _initial_schema() -> list[SqlStep]:
     return steps
 
 
-def _merge_schema() -> list[SqlStep]:
+def _merge_schema_sqls() -> list[SqlStep]:
     """Migration 2: the audit of merges, the child rows they moved, and review proposals.
 
     Merged traders keep their row (status 'merged', merged_into = survivor); `trader_resolution`
@@ -127,7 +127,7 @@ def _merge_schema() -> list[SqlStep]:
     ]
 
 
-def _review_schema() -> list[SqlStep]:
+def _review_schema_sqls() -> list[SqlStep]:
     """Migration 3: review decisions, and how and why a proposal was closed."""
     return [
         SqlStep("create decisions", """
@@ -149,7 +149,7 @@ def _review_schema() -> list[SqlStep]:
     ]
 
 
-def _rule_sets_schema() -> list[SqlStep]:
+def _rule_sets_schema_sqls() -> list[SqlStep]:
     """Migration 4: the text of every rule set an apply run used, by hash."""
     return [SqlStep("create rule_sets", """
         CREATE TABLE rule_sets (
@@ -169,11 +169,11 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "traders, cases, tracks, certificates, whitelist, runs, imports",
-              tuple(_initial_schema())),
-    Migration(2, "merges, merge_moves, proposals, trader_resolution", tuple(_merge_schema())),
+              tuple(_initial_schema_sqls())),
+    Migration(2, "merges, merge_moves, proposals, trader_resolution", tuple(_merge_schema_sqls())),
     Migration(3, "decisions; proposals closed_at, closed_reason, decided_by",
-              tuple(_review_schema())),
-    Migration(4, "rule_sets", tuple(_rule_sets_schema())),
+              tuple(_review_schema_sqls())),
+    Migration(4, "rule_sets", tuple(_rule_sets_schema_sqls())),
     Migration(5, "trader_normalised (cache of normalised fields)", tuple(cache_schema_sqls())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 from dedup.rules.merging import DEFAULT_SURVIVOR_ORDER
-from dedup.schema import active_on_sql
+from dedup.schema import active_on_condition
 from dedup.sql import SqlStep, quote_ident
 
 
-def survivor_features_sql(members: str) -> str:
+def survivor_features_query(members: str) -> str:
     """Per member of `members` (trader_id, component): the facts survivor choice ranks on.
 
     The query takes one parameter: the date on which a track or certificate must be active.
@@ -36,7 +36,7 @@ def survivor_features_sql(members: str) -> str:
         LEFT JOIN (SELECT trader_id, count(*) AS active FROM (
                        SELECT trader_id, start_date, end_date FROM tracks
                        UNION ALL SELECT trader_id, start_date, end_date FROM certificates) x
-                   WHERE {active_on_sql('x')}
+                   WHERE {active_on_condition('x')}
                    GROUP BY ALL) a USING (trader_id)"""
 
 
@@ -50,9 +50,9 @@ def choose_survivors_sql(members: str, output: str, today: dt.date,
         "choose survivors",
         f"CREATE OR REPLACE TEMP TABLE {quote_ident(output)} AS "
         f"SELECT trader_id, component, whitelisted, "
-        f"first_value(trader_id) OVER (PARTITION BY component ORDER BY {survivor_order_sql(order)}) "
+        f"first_value(trader_id) OVER (PARTITION BY component ORDER BY {survivor_order_clause(order)}) "
         f"AS survivor_id "
-        f"FROM ({survivor_features_sql(members)})",
+        f"FROM ({survivor_features_query(members)})",
         {"today": today},
     )
 
@@ -67,7 +67,7 @@ CRITERION_ORDER_SQL = {
 }
 
 
-def survivor_order_sql(order: tuple[str, ...]) -> str:
+def survivor_order_clause(order: tuple[str, ...]) -> str:
     """The ORDER BY list for a configured survivor order; `trader_id` always breaks ties last."""
     terms = [CRITERION_ORDER_SQL[c] for c in order]
     if terms[-1:] != ["trader_id ASC"]:
@@ -89,7 +89,7 @@ def rank_members_sql(members: str, output: str, today: dt.date, order: tuple[str
         "rank survivors",
         f"CREATE OR REPLACE TEMP TABLE {quote_ident(output)} AS "
         f"SELECT *, row_number() OVER (PARTITION BY component "
-        f"ORDER BY {survivor_order_sql(order)}) AS rank "
-        f"FROM ({survivor_features_sql(members)})",
+        f"ORDER BY {survivor_order_clause(order)}) AS rank "
+        f"FROM ({survivor_features_query(members)})",
         {"today": today},
     )

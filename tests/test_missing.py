@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.missing import MISSING_SQL_PARAMS, PLACEHOLDERS, is_missing_expr, missing_sql
+from dedup.missing import MISSING_SQL_PARAMS, PLACEHOLDERS, is_missing_expr, missing_condition
 from dedup.normalise.traders import normalise_traders
 
 MISSING = [None, "", "   ", "N/A", "n/a", " N / A ", "n.a.", "NA", "N/K", "Unknown", "(unknown)",
@@ -31,7 +31,7 @@ def sql_missing(values: list[str | None]) -> list[bool]:
     con = duckdb.connect()
     con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
-    rows = con.execute(f"SELECT {missing_sql('v')} FROM t ORDER BY i", MISSING_SQL_PARAMS).fetchall()
+    rows = con.execute(f"SELECT {missing_condition('v')} FROM t ORDER BY i", MISSING_SQL_PARAMS).fetchall()
     return [r[0] for r in rows]
 
 

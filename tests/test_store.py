@@ -59,9 +59,9 @@ def test_db_path_resolution_order(monkeypatch, tmp_path):
     ("2026-01-01", None, False),      # no end date: not active
 ])
 def test_active_means_today_within_start_and_end(start, end, active):
-    from dedup.schema import active_on_sql
+    from dedup.schema import active_on_condition
     con = duckdb.connect()
-    sql = f"SELECT coalesce({active_on_sql('t')}, FALSE) FROM (SELECT $s::DATE AS start_date, $e::DATE AS end_date) t"
+    sql = f"SELECT coalesce({active_on_condition('t')}, FALSE) FROM (SELECT $s::DATE AS start_date, $e::DATE AS end_date) t"
     assert con.execute(sql, {"s": start, "e": end, "today": "2026-11-01"}).fetchone()[0] is active
 
 

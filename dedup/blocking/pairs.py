@@ -23,7 +23,7 @@ from dedup.tables import StageTables
 def _keyed_query(rule: BlockingRule, normalised: str, incremental: bool = False) -> str:
     """Records of `normalised` with every block key present, keys as b0, b1, ... (and
     `in_increment`)."""
-    keys = rule.keys_sql("n")
+    keys = rule.key_exprs("n")
     cols = ", ".join(f"{k} AS b{i}" for i, k in enumerate(keys))
     # A NULL key would never join anyway; filtering first keeps the join and the size count honest.
     not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)

@@ -15,7 +15,7 @@ from dedup.sql import quote_ident
 _LEFT = re.compile(r"^left\((\w+),\s*(\d+)\)$")
 
 
-def key_sql(key: str, alias: str) -> str:
+def key_expr(key: str, alias: str) -> str:
     """SQL for one block key on the table aliased `alias`."""
     match = _LEFT.match(key)
     if match:
@@ -62,5 +62,5 @@ class BlockingRule:
         """The largest block this rule pairs up."""
         return self.max_block_size or default
 
-    def keys_sql(self, alias: str) -> list[str]:
-        return [key_sql(k, alias) for k in self.on]
+    def key_exprs(self, alias: str) -> list[str]:
+        return [key_expr(k, alias) for k in self.on]

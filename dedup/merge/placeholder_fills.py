@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dedup.missing import MISSING_SQL_PARAMS, missing_sql
+from dedup.missing import MISSING_SQL_PARAMS, missing_condition
 from dedup.rules.merging import FILLABLE_FIELDS
 from dedup.sql import Runner, SqlStep
 
@@ -41,12 +41,12 @@ def placeholder_fills_sql() -> SqlStep:
         SELECT merge_id, run_id, merged_at, survivor_id, merged_id, field,
                'placeholder_filled' AS kind, survivor_value, merged_value, filled_value
         FROM live
-        WHERE filled_value IS NOT NULL AND {missing_sql('filled_value')}
+        WHERE filled_value IS NOT NULL AND {missing_condition('filled_value')}
         UNION ALL
         SELECT merge_id, run_id, merged_at, survivor_id, merged_id, field,
                'value_not_taken', survivor_value, merged_value, filled_value
         FROM live
-        WHERE NOT {missing_sql('merged_value')} AND {missing_sql('survivor_value')}
+        WHERE NOT {missing_condition('merged_value')} AND {missing_condition('survivor_value')}
           AND nullif(trim(survivor_value), '') IS NOT NULL  -- an empty one was filled (or not
                                                             -- configured to be): not a placeholder's doing
         ORDER BY merge_id, field, kind""",

@@ -25,7 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dedup.explain import explanation_query, rule_terms_sql
-from dedup.missing import MISSING_SQL_PARAMS, missing_sql
+from dedup.missing import MISSING_SQL_PARAMS, missing_condition
 from dedup.rules.merging import FILLABLE_FIELDS
 from dedup.rules.ruleset import RuleSet
 from dedup.sql import Runner, SqlStep, quote_ident
@@ -174,7 +174,7 @@ def fills_sqls(fields: tuple[str, ...], tables: StageTables) -> list[SqlStep]:
             FROM {quote_ident(tables.plan)} p
             JOIN traders sv ON sv.trader_id = p.survivor_id
             JOIN traders mt ON mt.trader_id = p.merged_id
-            WHERE {missing_sql(f"sv.{col}")} AND NOT {missing_sql(f"mt.{col}")}
+            WHERE {missing_condition(f"sv.{col}")} AND NOT {missing_condition(f"mt.{col}")}
             GROUP BY p.survivor_id""", {"field": field, **MISSING_SQL_PARAMS}))
     return steps
 

@@ -115,7 +115,7 @@ def revert_updated_at_sql() -> SqlStep:
                 AND oc.field = 'updated_at' AND oc.new_value = c.new_value)""")
 
 
-def undo_steps() -> list[SqlStep]:
+def undo_sqls() -> list[SqlStep]:
     """Stage the targets' moves and field changes, then restore the merged records and mark
     the merges undone (moving rows back and reverting fields are counted separately)."""
     return [
@@ -152,7 +152,7 @@ def undo(runner: Runner, *, run_id: int | None = None, merge_id: int | None = No
         runner.run(_targets_sql(run_id, merge_id))
         _check_not_merged_since(runner)
         undo_run = runner.scalar(SqlStep("undo run id", "SELECT coalesce(max(run_id), 0) + 1 FROM runs"))
-        runner.run(undo_steps())
+        runner.run(undo_sqls())
         summary: dict = {"undo_run_id": undo_run,
                          "target": {"run": run_id} if run_id is not None else {"merge": merge_id}}
         summary["merges_undone"], summary["records_restored"] = runner.fetchone(SqlStep(

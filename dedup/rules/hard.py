@@ -126,7 +126,7 @@ class HardRule:
         if self.effect not in EFFECTS:
             raise ValueError(f"unknown effect {self.effect!r} (one of {', '.join(EFFECTS)})")
 
-    def condition_sql(self) -> str:
+    def condition_expr(self) -> str:
         return f"coalesce(({HARD_RULE_CONDITIONS[self.name][0]}), FALSE)"
 
     @property

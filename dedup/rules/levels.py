@@ -109,7 +109,7 @@ class Level:
             label += f", a value found at no more than {self.max_sectors} postcode sectors"
         return label
 
-    def weight_sql(self) -> str:
+    def weight_expr(self) -> str:
         """The level's weight; with `tf_adjust`, plus the pair's `tf_<column>_l` adjustment
         (both sides are equal at an exact level)."""
         # Literals are cast: DuckDB reads 9.0 as DECIMAL, and a sum of decimals is not a float.
@@ -118,7 +118,7 @@ class Level:
             return weight
         return f"({weight} + {quote_ident(tf_column(self.column))})"
 
-    def condition_sql(self, token_lists: bool = False) -> str:
+    def condition_expr(self, token_lists: bool = False) -> str:
         """A boolean SQL expression over the pair's columns; true when the pair is at this level.
 
         With `token_lists`, a `token_overlap` level reads the words from `tokens_<column>_l` /
@@ -160,10 +160,10 @@ class Comparison:
         if not self.levels or self.levels[-1].kind != "else":
             raise ValueError(f"comparison {self.name!r}: the last level must be kind = \"else\"")
 
-    def level_sql(self, token_lists: bool = False) -> str:
+    def level_expr(self, token_lists: bool = False) -> str:
         """SQL giving the index of the level each pair reaches (`token_lists`: see
-        `Level.condition_sql`)."""
-        whens = " ".join(f"WHEN {lvl.condition_sql(token_lists)} THEN {i}"
+        `Level.condition_expr`)."""
+        whens = " ".join(f"WHEN {lvl.condition_expr(token_lists)} THEN {i}"
                          for i, lvl in enumerate(self.levels[:-1]))
         return f"CASE {whens} ELSE {len(self.levels) - 1} END" if whens else "0"
 
@@ -182,7 +182,7 @@ class Comparison:
         """Columns whose value frequencies this comparison's weights need."""
         return tuple(dict.fromkeys(lvl.column for lvl in self.levels if lvl.tf_adjust))
 
-    def weight_sql(self, level_column: str) -> str:
+    def weight_expr(self, level_column: str) -> str:
         """SQL turning a level index column into its weight (term-frequency adjusted where set)."""
-        whens = " ".join(f"WHEN {i} THEN {lvl.weight_sql()}" for i, lvl in enumerate(self.levels))
+        whens = " ".join(f"WHEN {i} THEN {lvl.weight_expr()}" for i, lvl in enumerate(self.levels))
         return f"CASE {quote_ident(level_column)} {whens} END"

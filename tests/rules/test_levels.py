@@ -39,13 +39,13 @@ LEVEL_CASES = [
 @pytest.mark.parametrize("kind,column,threshold,left,right,expected", LEVEL_CASES)
 def test_level_condition_on_literal_rows(kind, column, threshold, left, right, expected):
     level = Level(kind, 1.0, column, min_similarity=threshold)
-    assert holds(level.condition_sql(), **{f"{column}_l": left, f"{column}_r": right}) is expected
+    assert holds(level.condition_expr(), **{f"{column}_l": left, f"{column}_r": right}) is expected
 
 
 @pytest.mark.parametrize("kind,column,threshold,left,right,expected", LEVEL_CASES)
 def test_levels_are_symmetric(kind, column, threshold, left, right, expected):
     level = Level(kind, 1.0, column, min_similarity=threshold)
-    assert holds(level.condition_sql(), **{f"{column}_l": right, f"{column}_r": left}) is expected
+    assert holds(level.condition_expr(), **{f"{column}_l": right, f"{column}_r": left}) is expected
 
 
 def test_first_level_that_holds_wins():
@@ -55,7 +55,7 @@ def test_first_level_that_holds_wins():
     con = duckdb.connect()
 
     def level(l, r):  # noqa: E741 (left and right)
-        return con.execute(f"SELECT {name.level_sql()} FROM (SELECT $l AS name_norm_l, $r AS name_norm_r)",
+        return con.execute(f"SELECT {name.level_expr()} FROM (SELECT $l AS name_norm_l, $r AS name_norm_r)",
                            {"l": l, "r": r}).fetchone()[0]
 
     assert [level(None, "x"), level("abc", "abc"), level("abcdef", "abcdeg"), level("abc", "xyz")] == [0, 1, 2, 3]
@@ -131,7 +131,7 @@ NAME_ONLY_COLUMNS = [f"{c}_{side}" for c in ("postcode", "address_street", "phon
 def test_hard_rule_condition_on_literal_rows(name, values, expected):
     if name == "name_only":   # every column it reads, NULL unless given
         values = {c: values.get(c) for c in NAME_ONLY_COLUMNS}
-    assert holds(HardRule(name, "never_match").condition_sql(), **values) is expected
+    assert holds(HardRule(name, "never_match").condition_expr(), **values) is expected
 
 
 @pytest.mark.parametrize("kwargs,message", [
@@ -159,9 +159,9 @@ def test_max_sectors_level_holds_only_for_values_found_at_few_places(sectors, ex
     level = Level("exact", 8.0, "website_domain", max_sectors=3)
     values = {"website_domain_l": "acme.co.uk", "website_domain_r": "acme.co.uk",
               "sectors_website_domain_l": sectors}
-    assert holds(level.condition_sql(), **values) is expected
+    assert holds(level.condition_expr(), **values) is expected
     values["website_domain_r"] = "other.co.uk"
-    assert holds(level.condition_sql(), **values) is False
+    assert holds(level.condition_expr(), **values) is False
 
 
 def test_sector_spread_counts_distinct_postcode_sectors_per_value():
@@ -198,7 +198,7 @@ def test_term_frequency_lowers_the_weight_of_common_values():
     assert adjust["smith roofing"] == pytest.approx(math.log2(u / 0.8))
     assert adjust["smith roofing"] < 0 < adjust["rare one"]
     level = Level("exact", 9.0, "name_norm", tf_adjust=True)
-    weight = duckdb.connect().execute(f"SELECT {level.weight_sql()} FROM (SELECT $a AS tf_name_norm_l)",
+    weight = duckdb.connect().execute(f"SELECT {level.weight_expr()} FROM (SELECT $a AS tf_name_norm_l)",
                                       {"a": adjust["smith roofing"]}).fetchone()[0]
     assert weight == pytest.approx(9.0 + adjust["smith roofing"])
 
@@ -243,7 +243,7 @@ def test_different_postcode_shortcut_equals_edit_distance_on_valid_postcodes():
     con = duckdb.connect()
     con.execute("CREATE TABLE p (postcode_l VARCHAR, postcode_r VARCHAR)")
     con.executemany("INSERT INTO p VALUES (?, ?)", pairs)
-    rule = HardRule("different_postcode", "review_only").condition_sql()
+    rule = HardRule("different_postcode", "review_only").condition_expr()
     disagree = con.execute(f"""
         SELECT count(*) FROM (SELECT *, 'x' AS postcode_sector_l, 'x' AS postcode_sector_r FROM p
                               WHERE regexp_full_match(postcode_r, '[A-Z]{{1,2}}[0-9][0-9A-Z]? [0-9][A-Z]{{2}}'))
@@ -261,7 +261,7 @@ def test_token_overlap_from_word_lists_equals_the_inline_form(left, right, thres
     level = Level("token_overlap", 1.0, "name_norm", min_similarity=threshold)
     con = duckdb.connect()
     inline, listed = con.execute(f"""
-        SELECT coalesce(({level.condition_sql()}), FALSE), coalesce(({level.condition_sql(token_lists=True)}), FALSE)
+        SELECT coalesce(({level.condition_expr()}), FALSE), coalesce(({level.condition_expr(token_lists=True)}), FALSE)
         FROM (SELECT $l AS name_norm_l, $r AS name_norm_r,
                      list_distinct(string_split($l, ' ')) AS tokens_name_norm_l,
                      list_distinct(string_split($r, ' ')) AS tokens_name_norm_r)""",
