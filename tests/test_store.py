@@ -61,7 +61,8 @@ def test_db_path_resolution_order(monkeypatch, tmp_path):
 def test_active_means_today_within_start_and_end(start, end, active):
     from dedup.schema import active_on_condition
     con = duckdb.connect()
-    sql = f"SELECT coalesce({active_on_condition('t')}, FALSE) FROM (SELECT $s::DATE AS start_date, $e::DATE AS end_date) t"
+    sql = (f"SELECT coalesce({active_on_condition('t')}, FALSE) "
+           "FROM (SELECT $s::DATE AS start_date, $e::DATE AS end_date) t")
     assert con.execute(sql, {"s": start, "e": end, "today": "2026-11-01"}).fetchone()[0] is active
 
 
