@@ -18,6 +18,7 @@ import polars as pl
 from dedup.blocking.pairs import block_report_sql, candidate_pairs_sql, pairs_by_rule_sql
 from dedup.cluster import connected_components
 from dedup.decisions import add_decided_pairs, apply_decisions, hold_decided_clusters
+from dedup.incremental import in_increment_expr
 from dedup.normalise import normalise_traders
 from dedup.normalise.cache import VERSION as CACHE_VERSION
 from dedup.normalise.cache import cached_rows_sql, refresh_cache_sqls
@@ -116,12 +117,13 @@ class StageTimer:
 
 
 def normalise_stage(runner: Runner, tables: StageTables, since: dt.datetime | None = None, *,
-                    use_cache: bool = True) -> int:
+                    use_cache: bool = True, increment: str | None = None) -> int:
     """Normalise every active trader into `tables.normalised`.
 
     Every active trader is normalised even in an incremental run (the increment is paired with the
     whole table, and term frequencies count every record); `in_increment` marks the records
-    changed since `since` (updated_at at or after it, or unknown), all of them when it is None.
+    changed since `since` (`dedup.incremental.in_increment_expr`), all of them when it is None,
+    or, with `increment` (a table of trader_id), exactly the traders it lists.
     Records whose exact normalisation is in the store's cache (`dedup.normalise.cache`) are read
     from it (`from_cache`); only the others go through the normaliser.
     """
@@ -131,9 +133,9 @@ def normalise_stage(runner: Runner, tables: StageTables, since: dt.datetime | No
         CREATE OR REPLACE TEMP TABLE {active} AS
         SELECT t.trader_id, t.name, t.address, t.postcode, t.phone, t.website,
                w.trader_id IS NOT NULL AS whitelisted,
-               $since IS NULL OR t.updated_at IS NULL OR t.updated_at >= $since AS in_increment
+               {in_increment_expr("t", increment)} AS in_increment
         FROM traders t LEFT JOIN whitelist w USING (trader_id)
-        WHERE t.status = 'active'""", {"since": since}))
+        WHERE t.status = 'active'""", {} if increment else {"since": since}))
     # Without the cache: a version no row carries, so every record is normalised afresh.
     runner.run(cached_rows_sql(tables.active, tables.normalised, CACHE_VERSION if use_cache else ""))
     # The raw fields of the records normalised afresh stay (fresh_raw) for the cache: an apply
@@ -233,7 +235,7 @@ def summarise(runner: Runner, tables: StageTables, since: dt.datetime | None = N
 
 def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
                  on_stage: StageHook | None = None, since: dt.datetime | None = None,
-                 tables: StageTables | None = None) -> RunResult:
+                 tables: StageTables | None = None, increment: str | None = None) -> RunResult:
     """Run every stage on the store and return what would be merged.
 
     Nothing in the store's own tables changes: the stages write only temp tables.
@@ -250,14 +252,17 @@ def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
         since: the start of the increment; None (the default) compares everything.
         tables: the stage tables to write (default `StageTables()`); a second run on the same
             connection that must not replace the first's takes another prefix.
+        increment: instead of `since`, a table of trader_id: exactly these records are the
+            increment (an apply run's later rounds re-examine the survivors it filled).
     """
     runner = store.runner
     today = today or dt.date.today()
     tables = tables or StageTables()
     timer = StageTimer(on_stage)
+    incremental = since is not None or increment is not None
 
     def block() -> int:
-        runner.run(candidate_pairs_sql(rules.blocking, rules.max_block_size, tables, since is not None))
+        runner.run(candidate_pairs_sql(rules.blocking, rules.max_block_size, tables, incremental))
         add_decided_pairs(runner, tables)  # always-merge decisions are scored even if no rule pairs them
         return runner.scalar(SqlStep("count pairs",
                                      f"SELECT count(*) FROM {quote_ident(tables.candidate_pairs)}"))
@@ -273,7 +278,7 @@ def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
         hold_decided_clusters(runner, tables)  # clusters joining records a never-merge decision keeps apart
         return nodes
 
-    timer.timed("normalise", lambda: normalise_stage(runner, tables, since))
+    timer.timed("normalise", lambda: normalise_stage(runner, tables, since, increment=increment))
     timer.timed("block", block)
     timer.timed("score", score)
     timer.timed("cluster", cluster)

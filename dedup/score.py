@@ -29,13 +29,19 @@ def hard_column(rule_name: str) -> str:
 
 def term_frequencies_sql(column: str, tables: StageTables) -> SqlStep:
     """Per value of `column`: its share f of the normalised records and the weight adjustment
-    log2(u / f), with u = sum of f^2 (the chance two random records share a value)."""
+    log2(u / f), with u = sum of f^2 (the chance two random records share a value).
+
+    With k records holding the value, K records holding any, f = k/K and u/f = sum(k^2)/(K*k):
+    computed from integer counts, so the result does not depend on the order DuckDB's threads
+    add floating-point numbers in (two runs over the same records give the same weights)."""
     col = quote_ident(column)
     return SqlStep(f"term frequencies {column}",
                    f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.term_frequencies(column))} AS "
-                   f"SELECT value, tf, log2(sum(tf * tf) OVER () / tf) AS adjustment FROM ("
-                   f"SELECT {col} AS value, count(*)::DOUBLE / sum(count(*)) OVER () AS tf "
-                   f"FROM {quote_ident(tables.normalised)} WHERE {col} IS NOT NULL GROUP BY {col})")
+                   f"SELECT value, k::DOUBLE / total AS tf, "
+                   f"log2(squares::DOUBLE / (total::DOUBLE * k)) AS adjustment FROM ("
+                   f"SELECT value, k, sum(k) OVER () AS total, sum(k::HUGEINT * k) OVER () AS squares FROM ("
+                   f"SELECT {col} AS value, count(*) AS k "
+                   f"FROM {quote_ident(tables.normalised)} WHERE {col} IS NOT NULL GROUP BY {col}))")
 
 
 def sector_spread_sql(column: str, tables: StageTables) -> SqlStep:

@@ -147,6 +147,11 @@ class StageTables:
         """merge_id, survivor_id, field, old_value, new_value."""
         return self._named("apply_changes")
 
+    @property
+    def refilled(self) -> str:
+        """trader_id of the survivors a round of an apply run filled (the next round's increment)."""
+        return self._named("refilled")
+
     # --- proposals and review ---------------------------------------------------------------------
 
     @property

@@ -93,7 +93,8 @@ def test_raising_the_merge_threshold_loses_exactly_the_pairs_between_the_thresho
     assert {k: diff.counts[k] for k in ("merge_gained", "review_gained", "review_lost")} == dict.fromkeys(
         ("merge_gained", "review_gained", "review_lost"), 0)
     assert set(lost["old_band"]) == {"merge"} and set(lost["new_band"]) == {"review"}
-    assert (lost["old_score"] == lost["new_score"]).all()
+    # the same pair scored by two runs: equal up to the order DuckDB sums the frequencies in
+    assert ((lost["old_score"] - lost["new_score"]).abs() < 1e-9).all()
 
 
 def test_lowering_it_back_gains_the_same_pairs_and_swaps_split_and_joined(store):

@@ -81,11 +81,17 @@ def grown(grown_store, tmp_path):
 
 
 def increment_ids(db) -> set[int]:
+    """Active traders changed at or after the last apply run's start, except the survivors that
+    run filled itself (it re-examined them before it committed)."""
     with Store(db, read_only=True) as store:
         since = increment_since(store.runner, RuleSet.default())
         return {r[0] for r in store.con.execute(
             "SELECT trader_id FROM traders WHERE status = 'active' "
-            "AND (updated_at IS NULL OR updated_at >= ?)", [since]).fetchall()}
+            "AND (updated_at IS NULL OR updated_at >= ?) "
+            "AND trader_id NOT IN (SELECT survivor_id FROM merges m JOIN traders t "
+            "  ON t.trader_id = m.survivor_id AND t.updated_at = m.merged_at "
+            "  WHERE m.run_id = (SELECT max(run_id) FROM runs WHERE mode = 'apply'))",
+            [since]).fetchall()}
 
 
 def scored_pairs(run, band: str) -> dict[tuple[int, int], float]:
@@ -96,7 +102,7 @@ def scored_pairs(run, band: str) -> dict[tuple[int, int], float]:
 def test_incremental_equals_full_for_the_records_in_the_increment(cli, grown_store, tmp_path):
     db, new_ids = grown_store
     increment = increment_ids(db)
-    assert new_ids <= increment  # plus the survivors the apply filled (their updated_at moved)
+    assert increment == new_ids  # not the survivors the apply filled: it re-examined them itself
     rules = RuleSet.default()
 
     def touches(pair) -> bool:
@@ -182,9 +188,12 @@ def test_summary_reports_the_increment(cli, grown):
     applied = run_json(cli, db, "--apply")
     assert applied["mode"] == "incremental" and applied["increment_records"] == len(increment)
     assert applied["records_merged"] >= 60
-    # The next increment starts at this apply: only the survivors it filled are in it.
+    # The next increment starts at this apply, and the survivors it filled are not in it: the
+    # apply re-examined them before it committed, so a second apply has nothing to look at.
     after = run_json(cli, db)
-    assert after["since"] > summary["since"] and after["increment_records"] < len(new_ids)
+    assert after["since"] > summary["since"] and after["increment_records"] == 0
+    again = run_json(cli, db, "--apply")
+    assert again["increment_records"] == 0 and again["records_merged"] == 0
 
 
 def test_an_unchanged_reimport_adds_nothing_to_the_increment(cli, small_store, traders_small_csv,

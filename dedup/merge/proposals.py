@@ -2,9 +2,11 @@
 
 Two kinds, both stored in `proposals` with status 'open' (the review workflow builds on them):
 
-- `pair`: a review-band pair, named by the records that will be live after this run's merges
-  (each side's survivor), once per pair of survivors (the best-scoring pair explains it); pairs
-  that this run merges together, or that lie inside one held cluster, are left out;
+- `pair`: a review-band pair of two records that stay live and unchanged after this round's
+  merges, with its own score and explanation. Pairs with a record this round merges are left
+  out (its survivor's own pairs stand for it), and so are pairs with a survivor this round
+  filled: the apply run's next round scores that survivor afresh, and queues its pairs then
+  (`dedup.merge.runs.apply_in_transaction`). Pairs inside one held cluster are left out too;
 - `held_cluster`: a cluster of merge-band pairs held back (too large, or more than one
   whitelisted record), with all its members.
 
@@ -61,37 +63,45 @@ def queue_proposals_sqls(rules: RuleSet, run_id: int, created_at: dt.datetime,
     """
     scored, clusters = quote_ident(tables.scored), quote_ident(tables.clusters)
     review_pairs, queue = quote_ident(tables.review_pairs), quote_ident(tables.proposal_queue)
-    survivor_of = (f"SELECT c.trader_id, coalesce(p.survivor_id, c.trader_id) AS live_id, "
-                   f"CASE WHEN c.held THEN c.component END AS held_component "
-                   f"FROM {clusters} c LEFT JOIN {quote_ident(tables.plan)} p ON p.merged_id = c.trader_id")
+    # Records that stay as they are after this round: not merged, not filled.
+    unchanged = (f"SELECT c.trader_id, CASE WHEN c.held THEN c.component END AS held_component "
+                 f"FROM {clusters} c "
+                 f"ANTI JOIN {quote_ident(tables.plan)} p ON p.merged_id = c.trader_id "
+                 f"ANTI JOIN {quote_ident(tables.apply_changes)} f ON f.survivor_id = c.trader_id")
     return [
         close_stale_sql(created_at),
         SqlStep("review pairs", f"""
             CREATE OR REPLACE TEMP TABLE {review_pairs} AS
-            SELECT s.*, least(l.live_id, r.live_id) AS live_l, greatest(l.live_id, r.live_id) AS live_r
-            FROM {scored} s
-            JOIN ({survivor_of}) l ON l.trader_id = s.left_id
-            JOIN ({survivor_of}) r ON r.trader_id = s.right_id
-            WHERE s.band = 'review' AND l.live_id <> r.live_id
+            SELECT s.* FROM {scored} s
+            JOIN ({unchanged}) l ON l.trader_id = s.left_id
+            JOIN ({unchanged}) r ON r.trader_id = s.right_id
+            WHERE s.band = 'review'
               AND (l.held_component IS NULL OR l.held_component IS DISTINCT FROM r.held_component)"""),
         rule_terms_sql(rules, tables),
         SqlStep("proposal queue", f"""
             CREATE OR REPLACE TEMP TABLE {queue} AS
-            SELECT * FROM (
-                SELECT 'pair' AS kind, [p.live_l, p.live_r] AS trader_ids, p.score, e.explanation
-                FROM {review_pairs} p
-                JOIN ({explanation_query(rules, tables.review_pairs, tables)}) e
-                  ON e.left_id = p.left_id AND e.right_id = p.right_id
-                QUALIFY row_number() OVER (PARTITION BY p.live_l, p.live_r
-                                           ORDER BY p.score DESC, p.left_id, p.right_id) = 1)
+            SELECT 'pair' AS kind, [p.left_id, p.right_id] AS trader_ids, p.score, e.explanation
+            FROM {review_pairs} p
+            JOIN ({explanation_query(rules, tables.review_pairs, tables)}) e
+              ON e.left_id = p.left_id AND e.right_id = p.right_id
             UNION ALL
-            SELECT 'held_cluster', list(trader_id ORDER BY trader_id), NULL,
+            SELECT 'held_cluster', list(c.trader_id ORDER BY c.trader_id), NULL,
                    to_json({{'reason': CASE WHEN count(*) > $max_size
                                             THEN 'cluster larger than max_cluster_size'
-                                            WHEN max(hold_reason) IS NOT NULL THEN max(hold_reason)
+                                            WHEN max(c.hold_reason) IS NOT NULL THEN max(c.hold_reason)
                                             ELSE 'more than one whitelisted record' END,
-                             'size': count(*), 'max_cluster_size': $max_size}})
-            FROM {clusters} WHERE held GROUP BY component""", {"max_size": rules.max_cluster_size}),
+                             'size': count(*), 'max_cluster_size': $max_size,
+                             'edges': any_value(e.edges)}})
+            FROM {clusters} c LEFT JOIN (
+                -- the merge-band pairs that hold the cluster together, strongest first
+                SELECT l.component, list({{'left_id': s.left_id, 'right_id': s.right_id,
+                                          'score': round(s.score, 2)}}
+                                         ORDER BY s.score DESC, s.left_id, s.right_id) AS edges
+                FROM {scored} s JOIN {clusters} l ON l.trader_id = s.left_id
+                JOIN {clusters} r ON r.trader_id = s.right_id
+                WHERE s.band = 'merge' AND l.held AND l.component = r.component
+                GROUP BY l.component) e USING (component)
+            WHERE c.held GROUP BY c.component""", {"max_size": rules.max_cluster_size}),
         SqlStep("queue proposals", f"""
             INSERT INTO proposals (proposal_id, run_id, kind, trader_ids, score, explanation,
                                    status, created_at)

@@ -92,47 +92,93 @@ def recorded_run(runner: Runner, rules: RuleSet, *, remember_rules: bool = False
         raise
 
 
-def apply_in_transaction(result: RunResult, run_id: int, *, today: dt.date,
-                         merged_at: dt.datetime, timer: StageTimer) -> dict:
-    """Plan and apply a pipeline run's clusters and queue its proposals, in one transaction.
+#: An apply run re-examines the survivors it filled at most this many times (a fill rarely
+#: makes a new match, and one that does rarely makes a third).
+MAX_ROUNDS = 10
 
-    The run's stage tables must be on the connection. The run's final status and summary are
-    written in the same transaction, so a run is either 'succeeded' with all its merges or has
-    none of them.
+
+def _apply_round(result: RunResult, run_id: int, *, today: dt.date, merged_at: dt.datetime,
+                 timer: StageTimer, counts: dict) -> tuple[int, int]:
+    """Plan and apply one round's clusters and queue its proposals (inside the run's transaction);
+    add its counts to `counts`. Returns (records merged, survivors filled)."""
+    runner, rules, tables = result.runner, result.rules, result.tables
+    plan: MergePlan | None = None
+
+    def make_plan() -> int:
+        nonlocal plan
+        runner.run(pipeline_groups_sql(tables.clusters, tables.merge_groups))
+        plan = merge_plan(runner, rules, tables.merge_groups, today=today, scored=result.scored, tables=tables)
+        return runner.scalar(SqlStep("count plan", f"SELECT count(*) FROM {quote_ident(plan.table)}"))
+
+    def apply() -> int:
+        merged = apply_merge(runner, plan, run_id=run_id, merged_at=merged_at)
+        for key, value in merged.items():
+            counts[key] = counts.get(key, 0) + value
+        *stage_steps, insert = queue_proposals_sqls(rules, run_id, merged_at, tables)
+        runner.run(stage_steps)
+        counts["proposals_queued"] = counts.get("proposals_queued", 0) + (runner.scalar(insert) or 0)
+        result.refresh_cache()  # the records normalised afresh this round, for the next
+        return merged["records_merged"]
+
+    timer.timed("plan", make_plan)
+    merged = timer.timed("apply", apply)
+    runner.run(SqlStep("survivors filled this round", f"""
+        CREATE OR REPLACE TEMP TABLE {quote_ident(tables.refilled)} AS
+        SELECT DISTINCT survivor_id AS trader_id FROM {quote_ident(tables.apply_changes)}
+        WHERE field = 'updated_at'"""))
+    filled = runner.scalar(SqlStep("count filled", f"SELECT count(*) FROM {quote_ident(tables.refilled)}"))
+    return merged, filled
+
+
+def apply_in_transaction(store: Store, result: RunResult, run_id: int, *, today: dt.date,
+                         merged_at: dt.datetime, on_stage: StageHook | None = None) -> dict:
+    """Plan and apply a pipeline run's clusters and queue its proposals, in one transaction, and
+    re-examine the survivors that filled until nothing more merges.
+
+    A merge fills a survivor's missing fields from the records merged into it, and a survivor with
+    a postcode it lacked can now reach the merge band with a record it could not before. So each
+    round's filled survivors are the increment of another pipeline round in the same transaction
+    (paired with the whole table, in the same stage tables), until a round merges nothing or fills nothing (at most
+    `MAX_ROUNDS`): one apply leaves the store at a fixed point, and the next night's increment
+    leaves these survivors out (`dedup.incremental.in_increment_expr`). Each round's merges are
+    stamped `merged_at` plus the round's number in microseconds. A round queues only the review
+    pairs of records it neither merged nor filled (`queue_proposals_sqls`), so every proposal's
+    score and explanation are those of its own records as they are.
+
+    The run's final status and summary are written in the same transaction, so a run is either
+    'succeeded' with all its merges or has none of them.
 
     Args:
-        result: the pipeline run (its rule set, tables and summary).
+        store: the store (opened read-write) the pipeline ran on.
+        result: the first round's pipeline run (its rule set, tables and summary).
         run_id: the run (recorded 'running').
         today: the date on which tracks and certificates count as active.
-        merged_at: the time recorded on merges and proposals.
-        timer: times the plan and apply stages.
+        merged_at: the time recorded on the first round's merges and proposals.
+        on_stage: progress hook for every round's stages.
 
     Returns:
-        The full run summary.
+        The full run summary: the first round's pipeline counts, the merge counts summed over the
+        rounds, `rounds` (one entry per round: records merged, survivors filled) and
+        `converged` (False only when `MAX_ROUNDS` rounds still filled survivors).
     """
-    runner, rules, tables = result.runner, result.rules, result.tables
+    runner = result.runner
+    timer = StageTimer(on_stage)
     counts: dict = {}
-    plan: MergePlan | None = None
+    rounds: list[dict] = []
     with runner.transaction("apply"):
-        def make_plan() -> int:
-            nonlocal plan
-            counts["stragglers_repointed"] = sweep_stragglers(runner, run_id)
-            runner.run(pipeline_groups_sql(tables.clusters, tables.merge_groups))
-            plan = merge_plan(runner, rules, tables.merge_groups, today=today, scored=result.scored,
-                              tables=tables)
-            return runner.scalar(SqlStep("count plan", f"SELECT count(*) FROM {quote_ident(plan.table)}"))
-
-        def apply() -> int:
-            counts.update(apply_merge(runner, plan, run_id=run_id, merged_at=merged_at))
-            *stage_steps, insert = queue_proposals_sqls(rules, run_id, merged_at, tables)
-            runner.run(stage_steps)
-            counts["proposals_queued"] = runner.scalar(insert) or 0
-            result.refresh_cache()  # the records normalised afresh this run, for the next
-            return counts["records_merged"]
-
-        timer.timed("plan", make_plan)
-        timer.timed("apply", apply)
-        summary = {"run_id": run_id, **result.summary, **counts,
+        counts["stragglers_repointed"] = sweep_stragglers(runner, run_id)
+        current, filled = result, 0
+        for number in range(1, MAX_ROUNDS + 1):
+            stamp = merged_at + dt.timedelta(microseconds=number - 1)
+            merged, filled = _apply_round(current, run_id, today=today, merged_at=stamp, timer=timer, counts=counts)
+            rounds.append({"round": number, "records_merged": merged, "survivors_filled": filled})
+            if not merged or not filled or number == MAX_ROUNDS:
+                break
+            current = run_pipeline(store, result.rules, today=today, on_stage=on_stage,
+                                   tables=result.tables, increment=result.tables.refilled)
+            timer.stats.extend(current.stages)
+        summary = {"run_id": run_id, **result.summary, **counts, "rounds": rounds,
+                   "converged": not (merged and filled),
                    "stages": result.summary["stages"] + [vars(s) for s in timer.stats]}
         runner.run(finish_run_sql(run_id, "succeeded", summary))
     return summary
@@ -141,7 +187,8 @@ def apply_in_transaction(result: RunResult, run_id: int, *, today: dt.date,
 def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
               on_stage: StageHook | None = None, now: dt.datetime | None = None,
               since: dt.datetime | None = None) -> dict:
-    """`dedup run --apply`: run the pipeline and merge its merge band, atomically.
+    """`dedup run --apply`: run the pipeline and merge its merge band, atomically, until the
+    store is at a fixed point (`apply_in_transaction`).
 
     Args:
         store: a store opened read-write (its lock keeps other writers out).
@@ -154,13 +201,14 @@ def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
     Returns:
         The run summary: the pipeline's counts (its `mode` is 'full' or 'incremental'), the run
         id, clusters and records merged, child rows re-pointed per table, fields filled,
-        proposals queued and every stage's time. It is also stored as the run's `summary`.
+        proposals queued, the rounds and every stage's time. It is also stored as the run's
+        `summary`.
     """
     today = today or dt.date.today()
     with recorded_run(store.runner, rules, remember_rules=True) as run_id:
         result = run_pipeline(store, rules, today=today, on_stage=on_stage, since=since)
-        return apply_in_transaction(result, run_id, today=today, merged_at=now or dt.datetime.now(),
-                                    timer=StageTimer(on_stage))
+        return apply_in_transaction(store, result, run_id, today=today, merged_at=now or dt.datetime.now(),
+                                    on_stage=on_stage)
 
 
 def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | None = None,

@@ -58,7 +58,9 @@ def test_a_changed_record_or_normaliser_is_not_read_from_the_cache(cli, small_st
 
 def test_a_survivor_filled_by_a_merge_is_not_served_stale(tmp_path):
     """The merge fills the survivor's missing phone after the run normalised it: the cache row
-    must pair the old raw fields with the old values, so the next run normalises it again."""
+    written then pairs the old raw fields with the old values, and the apply's next round (which
+    re-examines the filled survivor) normalises it again and caches its new fields, so the next
+    run reads the filled values, never the old ones."""
     from tests.merge.merge_helpers import build, trader
 
     db = build(tmp_path / "fill.duckdb", traders=[
@@ -69,8 +71,12 @@ def test_a_survivor_filled_by_a_merge_is_not_served_stale(tmp_path):
         summary = apply_run(store, RuleSet.default(), today=dt.date(2026, 11, 1))
         (phone,) = store.con.execute("SELECT phone FROM traders WHERE trader_id = 1").fetchone()
     assert summary["records_merged"] == 1 and summary["fields_filled"] >= 1 and phone == "01872 555123"
+    assert [r["survivors_filled"] for r in summary["rounds"]] == [1, 0]
     rows = normalised(db)
     survivor = rows.filter(pl.col("trader_id") == 1)
-    assert survivor["from_cache"].to_list() == [False] and survivor["phone"].to_list() == ["01872555123"]
+    assert survivor["phone"].to_list() == ["01872555123"]
+    with Store(db, read_only=True) as store:
+        assert store.con.execute(f"SELECT raw_phone FROM {CACHE} WHERE trader_id = 1").fetchall() == [
+            ("01872 555123",)]
     assert rows.filter(pl.col("trader_id") == 3)["from_cache"].to_list() == [True]
     assert rows.drop("from_cache").equals(normalised(db, use_cache=False).drop("from_cache"))
