@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from dedup.errors import DedupError
+from dedup.paths import write_error
 from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.tables import StageTables
 
@@ -204,7 +205,7 @@ def export_decisions(runner: Runner, path: Path) -> int:
     try:
         frame.write_csv(path)
     except OSError as exc:
-        raise DedupError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise write_error(path, exc) from None
     return frame.height
 
 

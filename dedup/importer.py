@@ -26,6 +26,7 @@ from dedup.import_checks import (
     stage_name,
     typed_stage_sql,
 )
+from dedup.paths import check_output, write_error
 from dedup.schema import IMPORT_TABLES, TABLES_BY_NAME, TableSpec
 from dedup.sql import Runner, SqlStep, quote_ident
 
@@ -91,14 +92,6 @@ def check_input(path: Path) -> None:
     if path.suffix.lower() not in READERS:
         raise ImportValidationError(f"{path}: unsupported file type {path.suffix!r} "
                                     f"(use .csv or .parquet)")
-
-
-def check_output(path: Path) -> None:
-    """Refuse an output file that cannot be written, before any work is done."""
-    if path.is_dir():
-        raise DedupError(f"{path}: is a folder, expected a file to write")
-    if not path.parent.is_dir():
-        raise DedupError(f"{path}: no such folder {path.parent}")
 
 
 @dataclass(frozen=True)
@@ -233,7 +226,7 @@ def import_files(runner: Runner, sources: list[ImportSource],
     if len(set(names)) != len(names):
         raise DedupError("each table may be imported from one file at a time")
     if rejects is not None:
-        check_output(rejects)
+        check_output(rejects, "--rejects")
     results = []
     try:
         staged = []
@@ -271,7 +264,7 @@ def _write_rejects(frame, path: Path) -> None:
     try:
         frame.write_csv(path)
     except OSError as exc:
-        raise DedupError(f"{path}: cannot write the rejects file: {exc.strerror or exc}") from exc
+        raise write_error(path, exc, "--rejects") from exc
 
 
 def _read_error(cause: Exception) -> str:

@@ -17,6 +17,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from dedup import api
 from dedup.api import DedupError, committed_transactions, is_interrupt
 
 app = typer.Typer(
@@ -54,6 +55,10 @@ def handled(func):
         commits = committed_transactions()
         try:
             return func(*args, **kwargs)
+        except OSError as exc:  # a file the checks let through failed anyway (disk full, ...)
+            where = f"{exc.filename}: " if exc.filename else ""
+            err.print(f"error: {where}{exc.strerror or exc}", markup=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
         except (KeyboardInterrupt, DedupError, RuntimeError) as exc:
             if is_interrupt(exc):
                 # Ctrl-C after the command's transaction committed (while it was reporting)
@@ -121,15 +126,21 @@ def mode_line(summary: dict) -> str:
     return "full run: every record compared"
 
 
+#: The extensions of the tables a command writes (`write_table`).
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
 def write_table(frame, path: Path, option: str) -> None:
-    """Write a frame as CSV or Parquet by the file's extension."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame.write_csv(path)
-    elif suffix in (".parquet", ".pq"):
-        frame.write_parquet(path)
-    else:
-        raise DedupError(f"{option} {path}: use a .csv or .parquet file name")
+    """Write a frame as CSV or Parquet by the file's extension (checked first with
+    `api.check_output(path, option, TABLE_SUFFIXES)`, before the work that makes the frame)."""
+    api.check_output(path, option, TABLE_SUFFIXES)
+    try:
+        if path.suffix.lower() == ".csv":
+            frame.write_csv(path)
+        else:
+            frame.write_parquet(path)
+    except OSError as exc:
+        raise DedupError(f"{option} {path}: cannot write: {exc.strerror or exc}") from exc
 
 
 def print_stage_times(summary: dict) -> None:

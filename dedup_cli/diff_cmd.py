@@ -116,6 +116,8 @@ def diff(
     how many of their pairs each rule set on its own would merge or propose (never-merge: the
     fewer merged the better; always-merge: the more the better; in a run the decisions win).
     """
+    if html is not None:
+        api.check_output(html, "--html")  # before both pipelines run
     new_rules = api.load_rules(rules)
     old_rules = api.load_rules(against) if against is not None else None
     on_date = parse_date(today, "--today")

@@ -12,6 +12,7 @@ import typer
 from dedup import api
 from dedup.api import DedupError
 from dedup_cli._app import (
+    TABLE_SUFFIXES,
     DbOption,
     JsonOption,
     RulesOption,
@@ -104,15 +105,15 @@ def run(
     run are compared (with the whole table). With no such run, a different rule set than that
     run's, or --full, every record is compared.
     """
-    if clusters_out is not None and clusters_out.suffix.lower() not in (".csv", ".parquet", ".pq"):
-        raise DedupError(f"--clusters-out {clusters_out}: use a .csv or .parquet file name")
+    if clusters_out is not None:
+        if apply:
+            raise DedupError("--clusters-out is for dry runs: run without --apply to write it")
+        api.check_output(clusters_out, "--clusters-out", TABLE_SUFFIXES)  # before the pipeline runs
     rule_set = api.load_rules(rules)
     on_date = parse_date(today, "--today")
     progress = StageProgress(show_progress(silent))
     path = api.resolve_db_path(db)
     if apply:
-        if clusters_out is not None:
-            raise DedupError("--clusters-out is for dry runs: run without --apply to write it")
         summary = api.apply(path, rule_set, full=full, today=on_date, on_stage=progress)
         if as_json:
             typer.echo(json.dumps(summary, indent=2, default=str))
@@ -185,6 +186,8 @@ def demo(
     silent: SilentOption = False,
 ):
     """Generate synthetic data, import it into a fresh demo store and dry-run the pipeline."""
+    api.check_output_folder(data_dir, "--data-dir")
+    api.check_output(db, "--db")
     progress = StageProgress(show_progress(silent))
     progress("synth", "start")
     api.synthesise(data_dir, records, seed=seed)

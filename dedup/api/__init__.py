@@ -49,6 +49,7 @@ from dedup.api.running import (
 from dedup.diff import CLUSTER_CHANGES, DESCRIPTIONS, RECORD_FIELDS, SIDES, RuleDiff
 from dedup.errors import DedupError, is_interrupt
 from dedup.importer import warning_line
+from dedup.paths import check_output, check_output_folder
 from dedup.sql import Runner
 
 
@@ -61,10 +62,10 @@ def committed_transactions() -> int:
 __all__ = [
     "CLUSTER_CHANGES", "COMPARED_FIELDS", "DESCRIPTIONS", "RECORD_FIELDS", "SCENARIOS", "SIDES",
     "DedupError", "DryRun", "PathLike", "RuleDiff", "RulesLike", "accept", "apply",
-    "blocking_report", "committed_transactions", "decisions", "diff_rules", "dry_run",
-    "evaluate_rules", "evaluation_report", "explain_pair", "export_decisions", "history",
-    "history_report", "import_data", "import_decisions", "init_store", "is_interrupt",
-    "load_rules", "placeholder_fills", "proposal", "proposals", "reject", "resolve_db_path",
-    "runs", "synthesise", "train_rules", "undo", "warning_line", "withdraw_decision",
-    "write_diff_html",
+    "blocking_report", "check_output", "check_output_folder", "committed_transactions",
+    "decisions", "diff_rules", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair",
+    "export_decisions", "history", "history_report", "import_data", "import_decisions",
+    "init_store", "is_interrupt", "load_rules", "placeholder_fills", "proposal", "proposals",
+    "reject", "resolve_db_path", "runs", "synthesise", "train_rules", "undo", "warning_line",
+    "withdraw_decision", "write_diff_html",
 ]

@@ -10,6 +10,7 @@ import polars as pl
 from dedup.api._common import PathLike
 from dedup.errors import DedupError
 from dedup.importer import ImportSource, find_sources, import_files, parse_column_maps, source_folder
+from dedup.paths import check_output, check_output_folder, write_error
 from dedup.schema import TABLES_BY_NAME
 from dedup.store import LATEST_VERSION, Store
 from dedup.synth import SCENARIOS, generate, write_tables
@@ -52,6 +53,8 @@ def import_data(db: PathLike, *, directory: PathLike | None = None, traders: Pat
     if not files:
         raise DedupError("nothing to import: give a folder or at least one table's file")
     maps = parse_column_maps(column_map or [], list(files))
+    if rejects is not None:
+        check_output(rejects, "--rejects")  # before the store is opened (or created)
     sources = [ImportSource(TABLES_BY_NAME[t], p, maps[t]) for t, p in files.items()]
     with Store(db) as store:
         results = import_files(store.runner, sources, Path(rejects) if rejects is not None else None)
@@ -65,6 +68,10 @@ def synthesise(out_dir: PathLike, records: int = 50_000, *, seed: int = 0, file_
     """`dedup synth`: write realistic synthetic trader data with ground truth (`truth`) into
     `out_dir`, one file per table; the same seed gives the same files. `scenarios` adds the hard
     scenarios named (any of `SCENARIOS`). Returns the files written."""
+    out_dir = check_output_folder(out_dir)
     kwargs = {"as_of": as_of} if as_of else {}
     tables = generate(records, seed=seed, scenarios=tuple(scenarios), **kwargs)
-    return write_tables(tables, Path(out_dir), file_format)
+    try:
+        return write_tables(tables, out_dir, file_format)
+    except OSError as exc:
+        raise write_error(exc.filename or out_dir, exc) from exc

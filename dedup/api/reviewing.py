@@ -11,6 +11,7 @@ from dedup.api._common import PathLike, RulesLike, load_rules, open_existing
 from dedup.decisions import export_decisions as export
 from dedup.decisions import import_decisions as load
 from dedup.decisions import list_decisions, withdraw
+from dedup.paths import check_output
 from dedup.review import COMPARED_FIELDS, list_proposals, show_proposal
 from dedup.review import accept as accept_proposal
 from dedup.review import reject as reject_proposal
@@ -62,8 +63,9 @@ def withdraw_decision(db: PathLike, decision_id: int, *, by: str) -> dict:
 
 def export_decisions(db: PathLike, path: PathLike) -> int:
     """`dedup decisions export`: write every decision to a CSV; returns how many."""
+    path = check_output(path)
     with open_existing(db) as store:
-        return export(store.runner, Path(path))
+        return export(store.runner, path)
 
 
 def import_decisions(db: PathLike, path: PathLike) -> dict:

@@ -18,6 +18,7 @@ from dedup.evaluate import evaluation_report as evaluate_run
 from dedup.evaluate import load_truth
 from dedup.incremental import run_since
 from dedup.merge.runs import apply_run
+from dedup.paths import check_output, write_error
 from dedup.pipeline import StageHook, run_pipeline
 from dedup.pipeline import blocking_report as report_blocking
 from dedup.rules.ruleset import RuleSet, default_rules_text
@@ -143,10 +144,11 @@ def diff_rules(db: PathLike, rules: RulesLike, against: RulesLike = None, *,
 
 def write_diff_html(diff: RuleDiff, path: PathLike) -> None:
     """`dedup diff --html`: write the comparison as one self-contained HTML page."""
+    path = check_output(path, "--html")
     try:
-        Path(path).write_text(render_html(diff), encoding="utf-8")
+        path.write_text(render_html(diff), encoding="utf-8")
     except OSError as exc:
-        raise DedupError(f"--html {path}: cannot write: {exc.strerror}") from exc
+        raise write_error(path, exc, "--html") from exc
 
 
 def train_rules(db: PathLike, rules: PathLike | None = None, *, out: PathLike,
@@ -154,7 +156,7 @@ def train_rules(db: PathLike, rules: PathLike | None = None, *, out: PathLike,
                 merge_probability: float = 0.999, review_probability: float = 0.5) -> TrainResult:
     """`dedup train`: learn weights from the store's traders without labels and write them, with
     the input rule file's comments and other settings, to `out` (which must then load)."""
-    out = Path(out)
+    out = check_output(out, "--out")
     if out.exists() and not force:
         raise DedupError(f"--out {out} exists; use --force to overwrite it")
     if review_probability > merge_probability:
@@ -164,6 +166,9 @@ def train_rules(db: PathLike, rules: PathLike | None = None, *, out: PathLike,
     with open_existing(db) as store:
         result = train(store.runner, rule_set, random_pairs=random_pairs, seed=seed,
                        merge_probability=merge_probability, review_probability=review_probability)
-    write_trained_rules(text, result, out)
+    try:
+        write_trained_rules(text, result, out)
+    except OSError as exc:
+        raise write_error(out, exc, "--out") from exc
     RuleSet.from_toml(out)  # the file we wrote must load: fail loudly here, not at the next run
     return result
