@@ -32,6 +32,7 @@ from dedup.api import (
     proposal,
     proposals,
     reject,
+    run_details,
     runs,
     synthesise,
     train_rules,
@@ -49,6 +50,6 @@ __all__ = [
     "decisions", "diff_rules", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair",
     "export_decisions", "history", "history_report", "import_data", "import_decisions",
     "init_store", "load_rules", "placeholder_fills", "proposal", "proposals", "reject",
-    "run_pipeline", "runs", "synthesise", "train_rules", "undo", "withdraw_decision",
+    "run_details", "run_pipeline", "runs", "synthesise", "train_rules", "undo", "withdraw_decision",
     "write_diff_html",
 ]

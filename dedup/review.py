@@ -187,7 +187,7 @@ def accept(store: Store, rules: RuleSet, proposal_id: int, *, by: str, note: str
         decided["decision_id"] = runner.scalar(record_decision_sql(ids, "always_merge", by, note,
                                                                    now, proposal_id))
 
-    summary = apply_groups(store, rules, groups, today=today, now=now, after=record)
+    summary = apply_groups(store, rules, groups, today=today, now=now, after=record, mode="accept")
     return {"proposal_id": proposal_id, "status": "accepted", "trader_ids": ids, **decided,
             **summary}
 

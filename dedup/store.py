@@ -52,10 +52,10 @@ def _initial_schema_sqls() -> list[SqlStep]:
               run_id BIGINT PRIMARY KEY,
               started_at TIMESTAMP NOT NULL,
               finished_at TIMESTAMP,
-              mode VARCHAR NOT NULL,          -- 'dry-run' | 'apply'
+              mode VARCHAR NOT NULL,          -- 'apply' | 'accept' | 'undo'
               rules_name VARCHAR,
               rules_hash VARCHAR,
-              status VARCHAR NOT NULL,        -- 'running' | 'succeeded' | 'failed'
+              status VARCHAR NOT NULL,        -- 'running' | 'succeeded' | 'failed' | 'interrupted'
               summary JSON
             )"""),
         SqlStep("create imports", """

@@ -12,6 +12,7 @@ from dedup_cli import (  # noqa: F401  (importing them registers the commands)
     report_cmd,
     review_cmds,
     run_cmds,
+    runs_cmd,
     store_cmds,
     synth_cmd,
 )

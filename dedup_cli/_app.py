@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import polars as pl
 import typer
 from rich.console import Console
 
@@ -143,11 +145,16 @@ def write_table(frame, path: Path, option: str) -> None:
         raise DedupError(f"{option} {path}: cannot write: {exc.strerror or exc}") from exc
 
 
+def print_stages(stages: list[dict]) -> None:
+    """Each stage's time and rows."""
+    typer.echo("time per stage:")
+    for stage in stages:
+        typer.echo(f"  {stage['stage']:<26}{stage['seconds']:>11.2f}s  ({stage['rows']:,} rows)")
+
+
 def print_stage_times(summary: dict) -> None:
     """A run summary's stage times and rule set, as every run command prints them."""
-    typer.echo("time per stage:")
-    for stage in summary["stages"]:
-        typer.echo(f"  {stage['stage']:<26}{stage['seconds']:>11.2f}s  ({stage['rows']:,} rows)")
+    print_stages(summary["stages"])
     typer.echo(f"rule set: {summary['rules']['name']} ({summary['rules']['hash']})")
 
 
@@ -155,3 +162,62 @@ def print_counts(lines) -> None:
     """Label / count lines, aligned."""
     for label, value in lines:
         typer.echo(f"{label:<28}{value:>12,}")
+
+
+# --- output: ISO 8601 dates in every format, --json / --csv wherever rows are listed ---------
+
+def iso(value) -> str:
+    """A date-time as ISO 8601 to the second (`2026-12-02T13:37:04`), a date as `2026-12-02`;
+    empty for None. The one format of every table, JSON and CSV the commands print."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def iso_text(text: str) -> str:
+    """A date-time kept as text (`2026-12-02 13:37:04.51`, as older summaries hold it) as ISO
+    8601 to the second; any other text as it is."""
+    try:
+        return iso(dt.datetime.fromisoformat(text)) if len(text) >= 19 and text[10] in " T" else text
+    except ValueError:
+        return text
+
+
+def _json_default(value):
+    return iso(value) if isinstance(value, dt.date) else str(value)
+
+
+def print_json(data) -> None:
+    """`data` as indented JSON on stdout, dates as ISO 8601."""
+    typer.echo(json.dumps(data, indent=2, default=_json_default))
+
+
+def _iso_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S") if isinstance(t, pl.Datetime)
+        else pl.col(c).dt.strftime("%Y-%m-%d")
+        for c, t in frame.schema.items() if isinstance(t, (pl.Datetime, pl.Date)))
+
+
+def _flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """Lists as ';'-separated text and structs as JSON text, so a frame can go to CSV."""
+    return frame.with_columns(
+        [pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(";")
+         for c, t in frame.schema.items() if isinstance(t, pl.List)]
+        + [pl.col(c).struct.json_encode() for c, t in frame.schema.items() if isinstance(t, pl.Struct)])
+
+
+def emit_rows(frame: pl.DataFrame, as_json: bool, as_csv: bool) -> bool:
+    """Print a listing's rows as JSON (a list of objects) or CSV (a header, then a line per
+    row; lists `;`-separated) if asked, dates as ISO 8601; returns whether it did."""
+    if as_json and as_csv:
+        raise DedupError("give at most one of --json and --csv")
+    if as_json:
+        print_json(_iso_columns(frame).to_dicts())
+    elif as_csv:
+        typer.echo(_flat(_iso_columns(frame)).write_csv(), nl=False)
+    return as_json or as_csv

@@ -88,7 +88,8 @@ def test_review_loop_through_the_api(store, tmp_path):
     assert dedup.export_decisions(store, out) == 2
     assert dedup.import_decisions(store, out) == {"decisions_added": 0, "decisions_skipped": 2}
     assert dedup.withdraw_decision(store, 2, by="ann")
-    assert dedup.runs(store)["mode"].to_list()[:2] == ["undo", "apply"]
+    assert dedup.runs(store)["kind"].to_list()[:2] == ["undo", "accept"]
+    assert dedup.run_details(store, accepted["run_id"])["kind"] == "accept"
 
 
 def test_explain_evaluate_and_blocking(store, tmp_path):

@@ -21,7 +21,7 @@ format results the way the CLI does.
 """
 
 from dedup.api._common import PathLike, RulesLike, load_rules, resolve_db_path
-from dedup.api.auditing import history, history_report, placeholder_fills, runs, undo
+from dedup.api.auditing import history, history_report, placeholder_fills, run_details, runs, undo
 from dedup.api.loading import SCENARIOS, import_data, init_store, synthesise
 from dedup.api.reviewing import (
     COMPARED_FIELDS,
@@ -66,6 +66,6 @@ __all__ = [
     "decisions", "diff_rules", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair",
     "export_decisions", "history", "history_report", "import_data", "import_decisions",
     "init_store", "is_interrupt", "load_rules", "placeholder_fills", "proposal", "proposals",
-    "reject", "resolve_db_path", "runs", "synthesise", "train_rules", "undo", "warning_line",
+    "reject", "resolve_db_path", "run_details", "runs", "synthesise", "train_rules", "undo", "warning_line",
     "withdraw_decision", "write_diff_html",
 ]

@@ -2,23 +2,83 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 
 from dedup.api._common import PathLike, open_existing
+from dedup.errors import DedupError
 from dedup.merge.audit import trader_history
 from dedup.merge.placeholder_fills import placeholder_fills as placeholder_fills_report
 from dedup.merge.undo import undo as undo_merges
 from dedup.sql import SqlStep
 
-__all__ = ["history", "history_report", "placeholder_fills", "runs", "undo"]
+__all__ = ["history", "history_report", "placeholder_fills", "run_details", "runs", "undo"]
+
+#: What a run was. Accepted proposals recorded before runs had the 'accept' mode are 'apply'
+#: runs whose summary names the groups they merged and has no pipeline counts.
+_KIND = """CASE WHEN r.mode = 'apply' AND json_exists(r.summary, '$.groups')
+                     AND NOT json_exists(r.summary, '$.candidate_pairs') THEN 'accept'
+                ELSE r.mode END"""
+RUN_KINDS = ("apply", "accept", "undo")
+RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
 
 
-def runs(db: PathLike) -> pl.DataFrame:
-    """Every recorded run (apply, undo), newest first, with its summary as JSON text."""
+def _runs_sql(where: str = "TRUE", params: dict | None = None, limit: int | None = None) -> SqlStep:
+    def count(key: str) -> str:
+        return f"TRY_CAST(r.summary ->> '$.{key}' AS BIGINT) AS {key}"
+    return SqlStep("runs", f"""
+        SELECT * FROM (
+            SELECT r.run_id, {_KIND} AS kind, r.status, r.started_at, r.finished_at,
+                   CASE WHEN json_exists(r.summary, '$.candidate_pairs')
+                        THEN r.summary ->> '$.mode' END AS scope,
+                   r.rules_name, r.rules_hash,
+                   {count('records_merged')}, {count('proposals_queued')}, {count('records_restored')},
+                   CASE WHEN json_exists(r.summary, '$.target.run') THEN 'run ' || (r.summary ->> '$.target.run')
+                        WHEN json_exists(r.summary, '$.target.merge')
+                        THEN 'merge ' || (r.summary ->> '$.target.merge') END AS undoes,
+                   u.undone_by, r.summary ->> '$.error' AS error, r.summary
+            FROM runs r
+            LEFT JOIN (SELECT run_id, list(DISTINCT undone_by ORDER BY undone_by) AS undone_by
+                       FROM merges WHERE undone_by IS NOT NULL GROUP BY run_id) u USING (run_id)) r
+        WHERE {where} ORDER BY run_id DESC {'LIMIT $limit' if limit is not None else ''}""",
+        {**(params or {}), **({"limit": limit} if limit is not None else {})})
+
+
+def runs(db: PathLike, *, kind: str | None = None, status: str | None = None,
+         limit: int | None = None) -> pl.DataFrame:
+    """`dedup runs`: every recorded run, newest first (dry runs change nothing and are not
+    recorded).
+
+    Returns:
+        run_id; kind ('apply', 'accept' for an accepted review proposal, 'undo'); status
+        ('running', 'succeeded', 'failed', 'interrupted'); started_at, finished_at; scope
+        ('full' or 'incremental', for a pipeline apply); rules_name, rules_hash; records_merged,
+        proposals_queued (apply, accept); records_restored and undoes ('run N' / 'merge M', for
+        an undo); undone_by (the undo runs that undid this run's merges); error (a failed run's
+        message).
+    """
+    where, params = ["TRUE"], {}
+    for name, value, allowed in (("kind", kind, RUN_KINDS), ("status", status, RUN_STATUSES)):
+        if value is None:
+            continue
+        if value not in allowed:
+            raise DedupError(f"--{name} {value!r}: expected one of {', '.join(allowed)}")
+        where.append(f"{name} = ${name}")
+        params[name] = value
     with open_existing(db) as store:
-        return store.runner.frame(SqlStep("runs", """
-            SELECT run_id, mode, status, started_at, finished_at, rules_name, rules_hash, summary
-            FROM runs ORDER BY run_id DESC"""))
+        return store.runner.frame(_runs_sql(" AND ".join(where), params, limit)).drop("summary")
+
+
+def run_details(db: PathLike, run_id: int) -> dict:
+    """`dedup runs show`: one run as `runs` lists it, with its whole `summary` (counts, stage
+    times, the pipeline's numbers) as a dict."""
+    with open_existing(db) as store:
+        frame = store.runner.frame(_runs_sql("run_id = $run_id", {"run_id": run_id}))
+    if frame.is_empty():
+        raise DedupError(f"no run {run_id} in the store (see 'dedup runs')")
+    row = frame.row(0, named=True)
+    return {**row, "summary": json.loads(row["summary"]) if row["summary"] else {}}
 
 
 def placeholder_fills(db: PathLike) -> pl.DataFrame:

@@ -72,14 +72,16 @@ def record_failure_sql(run_id: int, exc: BaseException) -> SqlStep:
 
 
 @contextlib.contextmanager
-def recorded_run(runner: Runner, rules: RuleSet, *, remember_rules: bool = False) -> Iterator[int]:
+def recorded_run(runner: Runner, rules: RuleSet, *, remember_rules: bool = False,
+                 mode: str = "apply") -> Iterator[int]:
     """A run recorded in `runs`, for both apply paths: runs a killed process left 'running' are
     marked 'interrupted', the new run is recorded 'running' in its own committed statement
-    (with `remember_rules`, its rule set's text is kept too), and the block gets its id. The
+    (with `remember_rules`, its rule set's text is kept too; `mode` is 'apply' or, for an
+    accepted review proposal, 'accept'), and the block gets its id. The
     block writes the run's final status itself, inside its own transaction; if it raises, the
     run is marked failed or interrupted (`record_failure_sql`) and the exception goes on."""
     runner.run(mark_interrupted_sql())
-    run_id = runner.scalar(start_run_sql(rules))
+    run_id = runner.scalar(start_run_sql(rules, mode))
     if remember_rules:
         runner.run(remember_rules_sql(rules))
     try:
@@ -213,7 +215,7 @@ def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
 
 def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | None = None,
                  scored: str | None = None, now: dt.datetime | None = None,
-                 after: Callable[[int], None] | None = None) -> dict:
+                 after: Callable[[int], None] | None = None, mode: str = "apply") -> dict:
     """Merge given groups (a table of trader_id, group_id) as one recorded, atomic apply run,
     without running the pipeline: the path for clusters decided elsewhere (a review decision,
     a test). Survivors, fills, audit and safety checks are exactly those of `apply_run`.
@@ -227,13 +229,14 @@ def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | 
         now: the time recorded on the merges (default: now).
         after: called with the run id inside the transaction, after the merges (an accepted
             review proposal records its decision there, so both commit or neither does).
+        mode: the run's mode in `runs`: 'apply', or 'accept' for an accepted proposal.
 
     Returns:
         run_id and the merge counts of `apply_merge`.
     """
     runner = store.runner
     today = today or dt.date.today()
-    with recorded_run(runner, rules) as run_id, runner.transaction("apply"):
+    with recorded_run(runner, rules, mode=mode) as run_id, runner.transaction("apply"):
         plan = merge_plan(runner, rules, groups, today=today, scored=scored, tables=StageTables())
         summary = {"run_id": run_id, "mode": "apply", "groups": groups,
                    **apply_merge(runner, plan, run_id=run_id, merged_at=now or dt.datetime.now())}

@@ -55,9 +55,9 @@ def _check_target(runner: Runner, run_id: int | None, merge_id: int | None) -> N
     row = runner.fetchone(SqlStep("find run", "SELECT mode FROM runs WHERE run_id = ?", (run_id,)))
     if row is None:
         raise DedupError(f"no run {run_id} in the store")
-    if row[0] != "apply":
+    if row[0] not in ("apply", "accept"):
         raise DedupError(f"run {run_id} is a{'n' if row[0][0] in 'aeiou' else ''} {row[0]} run: "
-                         f"only apply runs can be undone")
+                         f"only apply runs (and accepted proposals) can be undone")
     total, undone_by = runner.fetchone(SqlStep(
         "run merges", "SELECT count(*), max(undone_by) FROM merges WHERE run_id = ?", (run_id,)))
     if total == 0:
