@@ -69,7 +69,7 @@ def list_proposals_sql(*, run_id: int | None = None, status: str | None = None,
         SELECT p.proposal_id, p.run_id, p.kind, p.trader_ids,
                (SELECT list(t.name ORDER BY t.trader_id) FROM traders t
                 WHERE list_contains(p.trader_ids, t.trader_id)) AS names,
-               p.score, p.status, p.created_at, p.decided_by, p.closed_at, p.closed_reason
+               p.score, p.reason, p.status, p.created_at, p.decided_by, p.closed_at, p.closed_reason
         FROM proposals p WHERE {' AND '.join(where)} ORDER BY {order} {lim}""", params)
 
 
@@ -83,12 +83,12 @@ def list_proposals(runner: Runner, **filters) -> pl.DataFrame:
 
 def get_proposal(runner: Runner, proposal_id: int) -> dict:
     row = runner.fetchone(SqlStep("proposal", """
-        SELECT proposal_id, run_id, kind, trader_ids, score, explanation, status, created_at,
+        SELECT proposal_id, run_id, kind, trader_ids, score, explanation, reason, status, created_at,
                decided_by, closed_at, closed_reason
         FROM proposals WHERE proposal_id = ?""", (proposal_id,)))
     if row is None:
         raise DedupError(f"no proposal {proposal_id}")
-    keys = ("proposal_id", "run_id", "kind", "trader_ids", "score", "explanation", "status",
+    keys = ("proposal_id", "run_id", "kind", "trader_ids", "score", "explanation", "reason", "status",
             "created_at", "decided_by", "closed_at", "closed_reason")
     proposal = dict(zip(keys, row))
     proposal["explanation"] = json.loads(proposal["explanation"]) if proposal["explanation"] else None

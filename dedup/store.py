@@ -16,6 +16,7 @@ import duckdb
 
 from dedup.errors import DedupError
 from dedup.normalise.cache import cache_schema_sqls
+from dedup.proposal_reasons import BACKFILL_REASONS
 from dedup.schema import IMPORT_TABLES, TableSpec
 from dedup.sql import Runner, SqlStep, quote_ident
 
@@ -160,6 +161,12 @@ def _rule_sets_schema_sqls() -> list[SqlStep]:
         )""")]
 
 
+def _proposal_reason_sqls() -> list[SqlStep]:
+    """Migration 6: why each proposal is in the queue (`dedup.proposal_reasons`)."""
+    return [SqlStep("proposals reason", "ALTER TABLE proposals ADD COLUMN reason VARCHAR"),
+            *BACKFILL_REASONS]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -175,6 +182,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               tuple(_review_schema_sqls())),
     Migration(4, "rule_sets", tuple(_rule_sets_schema_sqls())),
     Migration(5, "trader_normalised (cache of normalised fields)", tuple(cache_schema_sqls())),
+    Migration(6, "proposals reason", tuple(_proposal_reason_sqls())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

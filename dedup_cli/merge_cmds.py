@@ -14,7 +14,7 @@ import typer
 
 from dedup import api
 from dedup.api import DedupError
-from dedup_cli._app import DbOption, JsonOption, SilentOption, app, err, handled
+from dedup_cli._app import DbOption, JsonOption, SilentOption, app, err, handled, print_json
 
 
 def _describe(event: dict) -> str:
@@ -51,7 +51,7 @@ def history(
     """
     report = api.history_report(api.resolve_db_path(db), trader)
     if as_json:
-        typer.echo(json.dumps(report, indent=2, default=str))
+        print_json(report)
         return
     t = report["trader"]
     state = t["status"]

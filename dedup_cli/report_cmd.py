@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
 from dedup import api
 from dedup.api import DedupError
-from dedup_cli._app import CsvOption, DbOption, JsonOption, app, err, handled
+from dedup_cli._app import CsvOption, DbOption, JsonOption, app, err, handled, print_json
 
 report_app = typer.Typer(no_args_is_help=True, help="Reports on what the engine did.")
 app.add_typer(report_app, name="report")
@@ -32,7 +30,7 @@ def placeholder_fills(
         raise DedupError("give at most one of --json and --csv")
     frame = api.placeholder_fills(api.resolve_db_path(db))
     if as_json:
-        typer.echo(json.dumps(frame.to_dicts(), indent=2, default=str))
+        print_json(frame.to_dicts())
         return
     if as_csv:
         typer.echo(frame.write_csv(), nl=False)

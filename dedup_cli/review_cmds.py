@@ -7,15 +7,13 @@ usage error.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
-import polars as pl
 import typer
 
 from dedup import api
-from dedup.api import COMPARED_FIELDS, DedupError
+from dedup.api import COMPARED_FIELDS
 from dedup_cli._app import (
     CsvOption,
     DbOption,
@@ -23,9 +21,12 @@ from dedup_cli._app import (
     RulesOption,
     TodayOption,
     app,
+    emit_rows,
     err,
     handled,
+    iso,
     parse_date,
+    print_json,
 )
 
 review_app = typer.Typer(no_args_is_help=True, help="The review queue: list, show, accept and "
@@ -37,28 +38,6 @@ app.add_typer(decisions_app, name="decisions")
 
 ByOption = Annotated[str, typer.Option("--by", help="Who decides (recorded with the decision).")]
 NoteOption = Annotated[Optional[str], typer.Option("--note", help="Why (recorded).")]
-
-
-def _flat(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lists as ';'-separated text, so a frame can go to CSV."""
-    return frame.with_columns(
-        pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(";")
-        for c, t in frame.schema.items() if isinstance(t, pl.List))
-
-
-def _emit(frame: pl.DataFrame, as_json: bool, as_csv: bool) -> bool:
-    """Print as JSON or CSV if asked; returns whether it did."""
-    if as_json and as_csv:
-        raise DedupError("give at most one of --json and --csv")
-    if as_json:
-        typer.echo(json.dumps(frame.to_dicts(), indent=2, default=str))
-    elif as_csv:
-        typer.echo(_flat(frame).write_csv(), nl=False)
-    return as_json or as_csv
-
-
-def _ts(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 @review_app.command("list")
@@ -80,17 +59,18 @@ def review_list(
     """List review proposals (default: every status, newest first)."""
     frame = api.proposals(api.resolve_db_path(db), run=run_id, status=status, min_score=min_score,
                           trader=trader, tracked=tracked, sort=sort, limit=limit)
-    if _emit(frame, as_json, as_csv):
+    if emit_rows(frame, as_json, as_csv):
         return
     if frame.is_empty():
         err.print("no proposals")
         return
-    typer.echo(f"{'id':>6}  {'run':>4}  {'status':<8}  {'kind':<12}  {'score':>6}  traders")
+    width = max(6, *(len(r or "") for r in frame["reason"]))
+    typer.echo(f"{'id':>6}  {'run':>4}  {'status':<8}  {'kind':<12}  {'score':>6}  {'reason':<{width}}  traders")
     for r in frame.iter_rows(named=True):
         score = f"{r['score']:.2f}" if r["score"] is not None else "-"
         names = " | ".join(f"{i} {n}" for i, n in zip(r["trader_ids"], r["names"] or []))
         typer.echo(f"{r['proposal_id']:>6}  {r['run_id']:>4}  {r['status']:<8}  {r['kind']:<12}  "
-                   f"{score:>6}  {names}")
+                   f"{score:>6}  {r['reason'] or '-':<{width}}  {names}")
 
 
 @review_app.command("show")
@@ -107,11 +87,13 @@ def review_show(
     report = api.proposal(api.resolve_db_path(db), proposal_id, parse_date(today, "--today"))
     report["records"] = report["records"].to_dicts()
     if as_json:
-        typer.echo(json.dumps(report, indent=2, default=str))
+        print_json(report)
         return
     score = f", score {report['score']:.2f}" if report["score"] is not None else ""
     typer.echo(f"proposal {report['proposal_id']} ({report['kind']}{score}), run {report['run_id']}: "
                f"{report['status']}" + (f" ({report['closed_reason']})" if report["closed_reason"] else ""))
+    if report.get("reason"):
+        typer.echo(f"  why in review: {report['reason']}")
     records = report["records"]
     width = 30
     typer.echo(f"  {'':<14}" + "".join(f"{r['trader_id']:<{width}}" for r in records))
@@ -155,7 +137,7 @@ def review_accept(
     result = api.accept(api.resolve_db_path(db), proposal_id, by=by, note=note, rules=rule_set,
                         today=parse_date(today, "--today"))
     if as_json:
-        typer.echo(json.dumps(result, indent=2, default=str))
+        print_json(result)
         return
     typer.echo(f"accepted proposal {proposal_id}: merged {result['records_merged']} record(s) "
                f"(run {result['run_id']}, decision {result['decision_id']})")
@@ -174,7 +156,7 @@ def review_reject(
     until one of them changes (or the decision is withdrawn)."""
     result = api.reject(api.resolve_db_path(db), proposal_id, by=by, note=note)
     if as_json:
-        typer.echo(json.dumps(result, indent=2, default=str))
+        print_json(result)
         return
     typer.echo(f"rejected proposal {proposal_id} (never-merge decision {result['decision_id']})")
 
@@ -184,7 +166,7 @@ def review_reject(
 def decisions_list(db: DbOption = None, as_json: JsonOption = False, as_csv: CsvOption = False):
     """List decisions; `active` says whether each still applies."""
     frame = api.decisions(api.resolve_db_path(db))
-    if _emit(frame, as_json, as_csv):
+    if emit_rows(frame, as_json, as_csv):
         return
     if frame.is_empty():
         err.print("no decisions")
@@ -192,7 +174,7 @@ def decisions_list(db: DbOption = None, as_json: JsonOption = False, as_csv: Csv
     for r in frame.iter_rows(named=True):
         state = "active" if r["active"] else ("withdrawn" if r["withdrawn_at"] else "lapsed")
         ids = ", ".join(map(str, r["trader_ids"]))
-        typer.echo(f"{r['decision_id']:>5}  {r['kind']:<12}  {state:<9}  {_ts(r['decided_at'])}  "
+        typer.echo(f"{r['decision_id']:>5}  {r['kind']:<12}  {state:<9}  {iso(r['decided_at'])}  "
                    f"{r['decided_by']}: {ids}" + (f"  ({r['note']})" if r["note"] else ""))
 
 

@@ -25,6 +25,7 @@ from dedup.merge.apply import apply_merge, sweep_stragglers
 from dedup.merge.plan import MergePlan, merge_plan, pipeline_groups_sql
 from dedup.merge.proposals import queue_proposals_sqls
 from dedup.pipeline import RunResult, StageHook, StageTimer, run_pipeline
+from dedup.proposal_reasons import proposal_reasons_sql
 from dedup.rules.ruleset import RuleSet
 from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.store import Store
@@ -119,6 +120,7 @@ def _apply_round(result: RunResult, run_id: int, *, today: dt.date, merged_at: d
         *stage_steps, insert = queue_proposals_sqls(rules, run_id, merged_at, tables)
         runner.run(stage_steps)
         counts["proposals_queued"] = counts.get("proposals_queued", 0) + (runner.scalar(insert) or 0)
+        runner.run(proposal_reasons_sql(run_id, rules.merge_threshold))
         result.refresh_cache()  # the records normalised afresh this round, for the next
         return merged["records_merged"]
 
