@@ -57,6 +57,8 @@ def handled(func):
         commits = committed_transactions()
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:
+            raise  # stdout closed early (`| head`): click exits quietly
         except OSError as exc:  # a file the checks let through failed anyway (disk full, ...)
             where = f"{exc.filename}: " if exc.filename else ""
             err.print(f"error: {where}{exc.strerror or exc}", markup=False, soft_wrap=True)

@@ -7,6 +7,8 @@ usage error.
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -73,6 +75,38 @@ def review_list(
                    f"{score:>6}  {r['reason'] or '-':<{width}}  {names}")
 
 
+#: `review show`'s layout: "* field" in LABEL characters, then a column per record.
+LABEL, GAP, MIN_COLUMN = 16, 2, 16
+
+
+def _wrapped(value, width: int) -> list[str]:
+    """A field's full value in lines of at most `width` characters (long words broken)."""
+    return textwrap.wrap(iso(value), width, break_on_hyphens=False) or [""]
+
+
+def _print_records(records: list[dict], differing: list[str]) -> None:
+    """The records side by side, one column each, every value in full, wrapped to the terminal
+    ($COLUMNS, else the terminal's width); with too many records for the width, one record
+    after another."""
+    total = shutil.get_terminal_size((100, 24)).columns
+    column = (total - LABEL) // max(len(records), 1) - GAP
+    marks = {field: "*" if field in differing else " " for field in COMPARED_FIELDS}
+    if column < MIN_COLUMN:
+        for r in records:
+            typer.echo(f"  trader {r['trader_id']}:")
+            for field in COMPARED_FIELDS:
+                for i, line in enumerate(_wrapped(r[field], max(total - LABEL, MIN_COLUMN))):
+                    typer.echo(((f"{marks[field]} {field:<14}" if i == 0 else " " * LABEL) + line).rstrip())
+        return
+    typer.echo((" " * LABEL + "".join(f"{r['trader_id']:<{column + GAP}}" for r in records)).rstrip())
+    for field in COMPARED_FIELDS:
+        cells = [_wrapped(r[field], column) for r in records]
+        for i in range(max(map(len, cells))):
+            prefix = f"{marks[field]} {field:<14}" if i == 0 else " " * LABEL
+            typer.echo((prefix + "".join(f"{c[i] if i < len(c) else '':<{column + GAP}}"
+                                         for c in cells)).rstrip())
+
+
 @review_app.command("show")
 @handled
 def review_show(
@@ -95,13 +129,7 @@ def review_show(
     if report.get("reason"):
         typer.echo(f"  why in review: {report['reason']}")
     records = report["records"]
-    width = 30
-    typer.echo(f"  {'':<14}" + "".join(f"{r['trader_id']:<{width}}" for r in records))
-    for field in COMPARED_FIELDS:
-        mark = "*" if field in report["differing_fields"] else " "
-        cells = "".join(f"{str(r[field] if r[field] is not None else '')[:width - 2]:<{width}}"
-                        for r in records)
-        typer.echo(f"{mark} {field:<14}{cells}")
+    _print_records(records, report["differing_fields"])
     typer.echo("  what a merge would move (cases / tracks / certificates):")
     for r in records:
         flags = [f for f in ("whitelisted", "tracked") if r[f]]

@@ -1,12 +1,16 @@
-"""Why each proposal is in the queue (`proposals.reason`, `review list`'s reason column): the
-review band, a review-only hard rule holding a merge-band pair back, a held cluster; written by
-the apply run that queues it, and by schema migration 6 on a store's older proposals."""
+"""What operations staff see and do in the review queue, through the real CLI on a real store:
+
+- why each proposal is in the queue (`proposals.reason`, `review list`'s reason column): the
+  review band, a review-only hard rule holding a merge-band pair back, a held cluster; written
+  by the apply run that queues it, and by schema migration 6 on a store's older proposals;
+- `review show` printing every value in full, wrapped to the terminal's width."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -20,7 +24,7 @@ TRADERS = """trader_id,name,address,postcode,phone,website
 40000011,Kernow Roofing,"3 Mill Lane, Redruth",TR15 2AB,01209 333444,kernowroofing.co.uk
 40000012,Kernow Roofing Ltd,"3 Mill Lane, Redruth",TR15 2AB,01209 333444,
 40000013,KERNOW ROOFING,"3 Mill Ln, Redruth",TR15 2AB,,www.kernowroofing.co.uk
-40000021,Bramble Florist,"Unit 4, Market Place, Penzance",TR18 2JA,,
+40000021,Bramble Florist,"Unit 4, The Old Corn Exchange Buildings, Market Place, Penzance, Cornwall",TR18 2JA,,
 40000022,Bramble Florists,,TR18 2JA,,
 40000031,Gull Electrical,"21 Fore Street, St Ives",TR26 1AB,,
 40000032,Gull Electrical,"23 Fore Street, St Ives",TR26 1AB,,
@@ -99,3 +103,64 @@ def test_without_its_rule_set_a_fired_review_only_rule_is_the_reason(cli, queued
     rows = json.loads(listed(cli, queued, "--json"))
     assert {tuple(r["trader_ids"]): r["reason"] for r in rows} == {
         **EXPECTED, (40000031, 40000032): "hard rule different_house_number"}
+
+
+LONG_ADDRESS = "Unit 4, The Old Corn Exchange Buildings, Market Place, Penzance, Cornwall"
+
+
+def show(cli, db, proposal: int, columns: int) -> list[str]:
+    result = cli.invoke(app, ["review", "show", "--db", str(db), str(proposal)],
+                        env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()
+
+
+def proposal_of(cli, db, ids) -> int:
+    return next(r["proposal_id"] for r in json.loads(listed(cli, db, "--json")) if r["trader_ids"] == list(ids))
+
+
+def field_lines(lines: list[str], field: str) -> list[str]:
+    """The line of `field` and its continuation lines (those starting with blanks only up to the
+    first column)."""
+    start = next(i for i, line in enumerate(lines) if line[2:].startswith(f"{field} "))
+    block = [lines[start]]
+    for line in lines[start + 1:]:
+        if not line.startswith(" " * 16):
+            break
+        block.append(line)
+    return block
+
+
+def records_block(lines: list[str]) -> list[str]:
+    """The records side by side: from the trader ids to what a merge would move."""
+    start = next(i for i, line in enumerate(lines) if line.startswith(" " * 16) or line.startswith("  trader "))
+    return lines[start:next(i for i, line in enumerate(lines) if line.startswith("  what a merge"))]
+
+
+def test_show_prints_full_values_on_a_wide_terminal(cli, queued):
+    lines = show(cli, queued, proposal_of(cli, queued, (40000021, 40000022)), 200)
+    address = field_lines(lines, "address")
+    assert len(address) == 1 and LONG_ADDRESS in address[0]
+    assert max(map(len, records_block(lines))) <= 200
+
+
+def test_show_wraps_values_to_a_narrow_terminal(cli, queued):
+    lines = show(cli, queued, proposal_of(cli, queued, (40000021, 40000022)), 70)
+    address = field_lines(lines, "address")
+    assert len(address) > 2, address
+    assert max(map(len, records_block(lines))) <= 70
+    # the first record's column, read down, is the whole address
+    column = (70 - 16) // 2 - 2
+    words = " ".join(line[16:16 + column].strip() for line in address)
+    assert words == LONG_ADDRESS
+    assert lines[2].split() == ["40000021", "40000022"]
+    created = next(line for line in lines if line[2:].startswith("updated_at"))
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", created), created
+
+
+def test_show_puts_many_records_one_after_another_when_columns_would_be_too_narrow(cli, queued):
+    lines = show(cli, queued, proposal_of(cli, queued, (40000011, 40000012, 40000013)), 50)
+    assert [line for line in lines if line.startswith("  trader ")] == [
+        "  trader 40000011:", "  trader 40000012:", "  trader 40000013:"]
+    assert "* address       3 Mill Ln, Redruth" in lines
+    assert max(map(len, records_block(lines))) <= 50
