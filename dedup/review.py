@@ -28,7 +28,7 @@ from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.store import Store
 from dedup.tables import StageTables
 
-STATUSES = ("open", "accepted", "rejected", "stale")
+STATUSES = ("open", "accepted", "rejected", "stale", "undone")
 SORTS = ("newest", "score")
 
 COMPARED_FIELDS = ("name", "address", "postcode", "phone", "website", "created_at", "created_by",
@@ -119,6 +119,20 @@ def show_proposal(runner: Runner, proposal_id: int, today: dt.date | None = None
 
 # --- deciding ----------------------------------------------------------------------------------
 
+def _check_survivor(proposal: dict, survivor: int | None, whitelisted: list[int]) -> None:
+    """A chosen survivor must be one of the proposal's records, and may not overrule a
+    whitelisted one (a canonical record is never merged away)."""
+    if survivor is None:
+        return
+    ids = proposal["trader_ids"]
+    if survivor not in ids:
+        raise DedupError(f"--survivor {survivor}: not one of proposal {proposal['proposal_id']}'s "
+                         f"records ({', '.join(map(str, ids))})")
+    if whitelisted and whitelisted[0] != survivor:
+        raise DedupError(f"--survivor {survivor}: trader {whitelisted[0]} is whitelisted and must "
+                         f"survive (a whitelisted record is never merged away)")
+
+
 def _open_proposal(runner: Runner, proposal_id: int) -> dict:
     proposal = get_proposal(runner, proposal_id)
     if proposal["status"] != "open":
@@ -150,10 +164,13 @@ def reject(runner: Runner, proposal_id: int, *, by: str, note: str | None = None
 
 
 def accept(store: Store, rules: RuleSet, proposal_id: int, *, by: str, note: str | None = None,
-           today: dt.date | None = None, now: dt.datetime | None = None) -> dict:
+           today: dt.date | None = None, now: dt.datetime | None = None,
+           survivor: int | None = None) -> dict:
     """Accept an open proposal: merge its traders through `apply_groups` (the overnight job's
     plan, checks and audit, recorded as an apply run), put the proposal's score and explanation
-    on the merges, close it and record an always-merge decision, all in one transaction."""
+    on the merges, close it and record an always-merge decision, all in one transaction.
+    `survivor` (one of its records, not overruling a whitelisted one) survives instead of the
+    one the survivor order picks. The result's `survivor_id` says which record survived."""
     runner = store.runner
     by = check_decided_by(by)
     now = now or dt.datetime.now()
@@ -161,15 +178,17 @@ def accept(store: Store, rules: RuleSet, proposal_id: int, *, by: str, note: str
     ids = proposal["trader_ids"]
     inactive, whitelisted = runner.fetchone(SqlStep("check proposal records", """
         SELECT list(x.trader_id ORDER BY x.trader_id) FILTER (WHERE t.status IS DISTINCT FROM 'active'),
-               count(w.trader_id)
+               list(w.trader_id ORDER BY w.trader_id) FILTER (WHERE w.trader_id IS NOT NULL)
         FROM unnest($ids::BIGINT[]) AS x(trader_id) LEFT JOIN traders t USING (trader_id)
         LEFT JOIN whitelist w ON w.trader_id = x.trader_id""", {"ids": ids}))
     if inactive:
         raise DedupError(f"proposal {proposal_id} is out of date: trader(s) "
                          f"{', '.join(map(str, inactive))} no longer active")
-    if whitelisted > 1:
+    whitelisted = whitelisted or []
+    if len(whitelisted) > 1:
         raise DedupError(f"proposal {proposal_id} cannot be merged: it holds more than one "
                          f"whitelisted record")
+    _check_survivor(proposal, survivor, whitelisted)
     groups = StageTables().review_groups
     runner.register(groups, pl.DataFrame({"trader_id": ids, "group_id": [ids[0]] * len(ids)},
                                                 schema={"trader_id": pl.Int64, "group_id": pl.Int64}))
@@ -186,8 +205,12 @@ def accept(store: Store, rules: RuleSet, proposal_id: int, *, by: str, note: str
         runner.run(close_proposal_sql(proposal_id, "accepted", by, note, now))
         decided["decision_id"] = runner.scalar(record_decision_sql(ids, "always_merge", by, note,
                                                                    now, proposal_id))
+        decided["survivor_id"] = runner.scalar(SqlStep(
+            "accepted survivor", "SELECT min(survivor_id) FROM merges WHERE run_id = $run_id",
+            {"run_id": run_id}))
 
-    summary = apply_groups(store, rules, groups, today=today, now=now, after=record, mode="accept")
+    summary = apply_groups(store, rules, groups, today=today, now=now, after=record, mode="accept",
+                           survivor=survivor)
     return {"proposal_id": proposal_id, "status": "accepted", "trader_ids": ids, **decided,
             **summary}
 

@@ -162,9 +162,17 @@ def _rule_sets_schema_sqls() -> list[SqlStep]:
 
 
 def _proposal_reason_sqls() -> list[SqlStep]:
-    """Migration 6: why each proposal is in the queue (`dedup.proposal_reasons`)."""
+    """Migration 6: why each proposal is in the queue (`dedup.proposal_reasons`), and the status
+    'undone' for an accepted proposal whose merge was undone (undo sets it from now on)."""
     return [SqlStep("proposals reason", "ALTER TABLE proposals ADD COLUMN reason VARCHAR"),
-            *BACKFILL_REASONS]
+            *BACKFILL_REASONS,
+            SqlStep("undone accepted proposals", """
+                UPDATE proposals SET status = 'undone',
+                       closed_reason = coalesce(closed_reason || '; ', '') || 'merge undone by run ' || u.run
+                FROM (SELECT TRY_CAST(explanation ->> '$.accepted_proposal' AS BIGINT) AS proposal_id,
+                             max(undone_by) AS run
+                      FROM merges WHERE undone_by IS NOT NULL GROUP BY ALL) u
+                WHERE proposals.proposal_id = u.proposal_id AND proposals.status = 'accepted'""")]
 
 
 @dataclass(frozen=True)
@@ -182,7 +190,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               tuple(_review_schema_sqls())),
     Migration(4, "rule_sets", tuple(_rule_sets_schema_sqls())),
     Migration(5, "trader_normalised (cache of normalised fields)", tuple(cache_schema_sqls())),
-    Migration(6, "proposals reason", tuple(_proposal_reason_sqls())),
+    Migration(6, "proposals reason; status undone", tuple(_proposal_reason_sqls())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -48,7 +48,8 @@ def review_list(
     db: DbOption = None,
     run_id: Annotated[Optional[int], typer.Option("--run", help="Only proposals of this run.")] = None,
     status: Annotated[Optional[str], typer.Option(
-        "--status", help="open, accepted, rejected or stale.")] = None,
+        "--status", help="open, accepted, rejected, stale or undone (accepted, then its merge "
+                         "undone).")] = None,
     min_score: Annotated[Optional[float], typer.Option("--min-score", help="Score at least.")] = None,
     trader: Annotated[Optional[int], typer.Option("--trader", help="Only proposals naming it.")] = None,
     tracked: Annotated[bool, typer.Option(
@@ -156,19 +157,26 @@ def review_accept(
     db: DbOption = None,
     rules: RulesOption = None,
     today: TodayOption = None,
+    survivor: Annotated[Optional[int], typer.Option(
+        "--survivor", help="The trader_id that survives (one of the proposal's records; a "
+                           "whitelisted record always survives). Default: the rule set's survivor "
+                           "order.")] = None,
     as_json: JsonOption = False,
 ):
     """Accept an open proposal: merge its records (the overnight job's merge, audit and run
     record) and record an always-merge decision, in one transaction. The rule set (--rules)
-    gives the survivor order and the fields to fill."""
+    gives the survivor order and the fields to fill; --survivor chooses the survivor instead.
+    Prints which record survived."""
     rule_set = api.load_rules(rules)
     result = api.accept(api.resolve_db_path(db), proposal_id, by=by, note=note, rules=rule_set,
-                        today=parse_date(today, "--today"))
+                        today=parse_date(today, "--today"), survivor=survivor)
     if as_json:
         print_json(result)
         return
-    typer.echo(f"accepted proposal {proposal_id}: merged {result['records_merged']} record(s) "
-               f"(run {result['run_id']}, decision {result['decision_id']})")
+    merged = [i for i in result["trader_ids"] if i != result["survivor_id"]]
+    typer.echo(f"accepted proposal {proposal_id}: merged {', '.join(map(str, merged))} into "
+               f"{result['survivor_id']}, which survives (run {result['run_id']}, "
+               f"decision {result['decision_id']})")
 
 
 @review_app.command("reject")

@@ -3,7 +3,9 @@
 - why each proposal is in the queue (`proposals.reason`, `review list`'s reason column): the
   review band, a review-only hard rule holding a merge-band pair back, a held cluster; written
   by the apply run that queues it, and by schema migration 6 on a store's older proposals;
-- `review show` printing every value in full, wrapped to the terminal's width."""
+- `review show` printing every value in full, wrapped to the terminal's width;
+- `review accept --survivor`, accept saying which record survived, and the status `undone` of
+  an accepted proposal whose merge was undone."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import pytest
 from dedup.rules.ruleset import default_rules_text
 from dedup.store import Store
 from dedup_cli import app
+from tests.conftest import store_fingerprint
 
 TRADERS = """trader_id,name,address,postcode,phone,website
 40000001,Harbour Plumbing Ltd,"12 Quay Street, Falmouth",TR11 3HH,01326 111222,
@@ -164,3 +167,91 @@ def test_show_puts_many_records_one_after_another_when_columns_would_be_too_narr
         "  trader 40000011:", "  trader 40000012:", "  trader 40000013:"]
     assert "* address       3 Mill Ln, Redruth" in lines
     assert max(map(len, records_block(lines))) <= 50
+
+
+# --- accept --survivor, and 'undone' ------------------------------------------------------------
+
+HARBOUR = (40000001, 40000002)   # the survivor order picks 40000001 (a tie: the lowest id)
+KERNOW = (40000011, 40000012, 40000013)
+
+
+def run(cli, db, *args):
+    return cli.invoke(app, [*args, "--db", str(db)])
+
+
+def statuses(db) -> dict[int, tuple]:
+    with Store(db, read_only=True) as store:
+        return {i: (s, m) for i, s, m in store.con.execute(
+            "SELECT trader_id, status, merged_into FROM traders WHERE trader_id >= 40000000").fetchall()}
+
+
+def test_accept_prints_the_survivor_the_order_picks(cli, queued):
+    pid = proposal_of(cli, queued, HARBOUR)
+    result = run(cli, queued, "review", "accept", str(pid), "--by", "ann")
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(rf"accepted proposal {pid}: merged 40000002 into 40000001, which survives "
+                        rf"\(run 2, decision 1\)\n", result.stdout), result.stdout
+    assert statuses(queued)[40000002] == ("merged", 40000001)
+
+
+def test_accept_with_a_chosen_survivor(cli, queued):
+    pid = proposal_of(cli, queued, HARBOUR)
+    result = run(cli, queued, "review", "accept", str(pid), "--by", "ann", "--survivor", "40000002", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["survivor_id"] == 40000002
+    assert statuses(queued)[40000001] == ("merged", 40000002)
+    assert statuses(queued)[40000002] == ("active", None)
+    # a held cluster of three: both others go into the chosen one
+    pid = proposal_of(cli, queued, KERNOW)
+    result = run(cli, queued, "review", "accept", str(pid), "--by", "ann", "--survivor", "40000013")
+    assert result.exit_code == 0, result.output
+    assert "merged 40000011, 40000012 into 40000013, which survives" in result.stdout
+    assert [statuses(queued)[i] for i in KERNOW] == [("merged", 40000013)] * 2 + [("active", None)]
+
+
+def test_a_survivor_outside_the_proposal_or_over_a_whitelisted_record_is_refused(cli, queued, tmp_path):
+    pid = proposal_of(cli, queued, HARBOUR)
+    result = run(cli, queued, "review", "accept", str(pid), "--by", "ann", "--survivor", "40000011")
+    assert result.exit_code == 1 and result.stderr.strip() == (
+        f"error: --survivor 40000011: not one of proposal {pid}'s records (40000001, 40000002)")
+    (tmp_path / "whitelist.csv").write_text("trader_id,reason\n40000001,canonical\n")
+    assert run(cli, queued, "import", "--whitelist", str(tmp_path / "whitelist.csv")).exit_code == 0
+    before = store_fingerprint(queued)
+    result = run(cli, queued, "review", "accept", str(pid), "--by", "ann", "--survivor", "40000002")
+    assert result.exit_code == 1 and result.stderr.strip() == (
+        "error: --survivor 40000002: trader 40000001 is whitelisted and must survive "
+        "(a whitelisted record is never merged away)")
+    assert store_fingerprint(queued) == before
+
+
+def test_an_accepted_proposal_whose_merge_is_undone_is_undone(cli, queued):
+    pid = proposal_of(cli, queued, HARBOUR)
+    assert run(cli, queued, "review", "accept", str(pid), "--by", "ann").exit_code == 0
+    assert run(cli, queued, "undo", "--run", "2").exit_code == 0
+    rows = json.loads(listed(cli, queued, "--status", "undone", "--json"))
+    assert [(r["proposal_id"], r["status"]) for r in rows] == [(pid, "undone")]
+    assert rows[0]["closed_reason"] == "accepted by ann; merge undone by run 3"
+    assert show(cli, queued, pid, 100)[0].endswith(": undone (accepted by ann; merge undone by run 3)")
+    assert run(cli, queued, "review", "accept", str(pid), "--by", "ann").stderr.strip() == \
+        f"error: proposal {pid} is undone, not open"
+    # undoing one merge of an accepted cluster undoes the proposal too
+    kernow = proposal_of(cli, queued, KERNOW)
+    accepted = json.loads(run(cli, queued, "review", "accept", str(kernow), "--by", "bob", "--json").stdout)
+    with Store(queued, read_only=True) as store:
+        merge = store.con.execute("SELECT min(merge_id) FROM merges WHERE run_id = ?",
+                                  (accepted["run_id"],)).fetchone()[0]
+    assert run(cli, queued, "undo", "--merge", str(merge)).exit_code == 0
+    assert json.loads(run(cli, queued, "review", "show", str(kernow), "--json").stdout)["status"] == "undone"
+
+
+def test_migration_6_marks_proposals_undone_before_it(cli, queued):
+    pid = proposal_of(cli, queued, HARBOUR)
+    assert run(cli, queued, "review", "accept", str(pid), "--by", "ann").exit_code == 0
+    assert run(cli, queued, "undo", "--run", "2").exit_code == 0
+    with Store(queued) as store:  # as an older version left it
+        store.con.execute("UPDATE proposals SET status = 'accepted', closed_reason = 'accepted by ann'")
+        store.con.execute("ALTER TABLE proposals DROP COLUMN reason")
+        store.con.execute("DELETE FROM schema_migrations WHERE version = 6")
+    assert run(cli, queued, "init").exit_code == 0
+    shown = json.loads(run(cli, queued, "review", "show", str(pid), "--json").stdout)
+    assert (shown["status"], shown["closed_reason"]) == ("undone", "accepted by ann; merge undone by run 3")

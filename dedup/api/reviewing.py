@@ -37,10 +37,14 @@ def proposal(db: PathLike, proposal_id: int, today: dt.date | None = None) -> di
 
 
 def accept(db: PathLike, proposal_id: int, *, by: str, note: str | None = None,
-           rules: RulesLike = None, today: dt.date | None = None) -> dict:
-    """`dedup review accept`: merge the proposal (same plan, checks and audit as a run)."""
+           rules: RulesLike = None, today: dt.date | None = None,
+           survivor: int | None = None) -> dict:
+    """`dedup review accept`: merge the proposal (same plan, checks and audit as a run); with
+    `survivor` (one of its records) that record survives. The result's `survivor_id` is the
+    record that survived."""
     with open_existing(db, read_only=False) as store:
-        return accept_proposal(store, load_rules(rules), proposal_id, by=by, note=note, today=today)
+        return accept_proposal(store, load_rules(rules), proposal_id, by=by, note=note, today=today,
+                               survivor=survivor)
 
 
 def reject(db: PathLike, proposal_id: int, *, by: str, note: str | None = None) -> dict:

@@ -179,8 +179,20 @@ def fills_sqls(fields: tuple[str, ...], tables: StageTables) -> list[SqlStep]:
     return steps
 
 
+def chosen_survivor_sql(survivor: int, tables: StageTables) -> SqlStep:
+    """Rank `survivor` first in its group (a reviewer's choice: `review accept --survivor`),
+    the others after it in their order; a whitelisted member still comes first."""
+    ranked = quote_ident(tables.plan_ranked)
+    return SqlStep("chosen survivor", f"""
+        UPDATE {ranked} SET rank = n.rank
+        FROM (SELECT trader_id, row_number() OVER (
+                  PARTITION BY component ORDER BY whitelisted DESC, trader_id = $survivor DESC, rank) AS rank
+              FROM {ranked}) n
+        WHERE {ranked}.trader_id = n.trader_id""", {"survivor": survivor})
+
+
 def merge_plan_sqls(rules: RuleSet, groups: str, tables: StageTables, *, today: dt.date,
-                    scored: str | None = None) -> list[SqlStep]:
+                    scored: str | None = None, survivor: int | None = None) -> list[SqlStep]:
     """Every step that builds the plan tables from a groups table.
 
     Args:
@@ -191,9 +203,12 @@ def merge_plan_sqls(rules: RuleSet, groups: str, tables: StageTables, *, today: 
         today: the date on which a track or certificate counts as active.
         scored: a run's scored pairs (`RunResult.scored`) to explain merges with; None leaves
             score and explanation empty (groups given directly).
+        survivor: a trader to survive its group whatever the survivor order says (None: the
+            order decides).
     """
     steps = [*plan_members_sqls(groups, tables),
              rank_members_sql(tables.plan_members, tables.plan_ranked, today, rules.merge.survivor_order),
+             *([chosen_survivor_sql(survivor, tables)] if survivor is not None else []),
              plan_rows_sql(tables)]
     if scored is not None:
         steps += [*explained_pairs_sqls(scored, tables), *attach_explanations_sqls(rules, tables)]
@@ -202,7 +217,8 @@ def merge_plan_sqls(rules: RuleSet, groups: str, tables: StageTables, *, today: 
 
 
 def merge_plan(runner: Runner, rules: RuleSet, groups: str, *, today: dt.date,
-               scored: str | None = None, tables: StageTables | None = None) -> MergePlan:
+               scored: str | None = None, tables: StageTables | None = None,
+               survivor: int | None = None) -> MergePlan:
     """Build the plan tables on the runner's connection (writes nothing but temp tables).
 
     Args:
@@ -212,7 +228,8 @@ def merge_plan(runner: Runner, rules: RuleSet, groups: str, *, today: dt.date,
         today: the date on which a track or certificate counts as active.
         scored: optional scored pairs to explain the merges with.
         tables: the temp tables to build the plan in (default `StageTables()`).
+        survivor: a trader to survive its group whatever the survivor order says.
     """
     tables = tables or StageTables()
-    runner.run(merge_plan_sqls(rules, groups, tables, today=today, scored=scored))
+    runner.run(merge_plan_sqls(rules, groups, tables, today=today, scored=scored, survivor=survivor))
     return MergePlan(rules=rules, today=today, tables=tables)

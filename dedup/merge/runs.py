@@ -217,7 +217,8 @@ def apply_run(store: Store, rules: RuleSet, *, today: dt.date | None = None,
 
 def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | None = None,
                  scored: str | None = None, now: dt.datetime | None = None,
-                 after: Callable[[int], None] | None = None, mode: str = "apply") -> dict:
+                 after: Callable[[int], None] | None = None, mode: str = "apply",
+                 survivor: int | None = None) -> dict:
     """Merge given groups (a table of trader_id, group_id) as one recorded, atomic apply run,
     without running the pipeline: the path for clusters decided elsewhere (a review decision,
     a test). Survivors, fills, audit and safety checks are exactly those of `apply_run`.
@@ -232,6 +233,8 @@ def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | 
         after: called with the run id inside the transaction, after the merges (an accepted
             review proposal records its decision there, so both commit or neither does).
         mode: the run's mode in `runs`: 'apply', or 'accept' for an accepted proposal.
+        survivor: a trader to survive its group whatever the survivor order says (a reviewer's
+            choice).
 
     Returns:
         run_id and the merge counts of `apply_merge`.
@@ -239,7 +242,8 @@ def apply_groups(store: Store, rules: RuleSet, groups: str, *, today: dt.date | 
     runner = store.runner
     today = today or dt.date.today()
     with recorded_run(runner, rules, mode=mode) as run_id, runner.transaction("apply"):
-        plan = merge_plan(runner, rules, groups, today=today, scored=scored, tables=StageTables())
+        plan = merge_plan(runner, rules, groups, today=today, scored=scored, tables=StageTables(),
+                          survivor=survivor)
         summary = {"run_id": run_id, "mode": "apply", "groups": groups,
                    **apply_merge(runner, plan, run_id=run_id, merged_at=now or dt.datetime.now())}
         if after is not None:

@@ -8,7 +8,8 @@ Undo reads the audit and reverses exactly what a merge did, in one transaction:
   since, stay where they are;
 - survivor fields the merge filled are reverted where they still hold the filled value;
   `updated_at` goes back too unless another live merge of the same run also filled the survivor;
-- the merge is marked undone by the undo's own run (mode 'undo'), so it cannot be undone twice.
+- the merge is marked undone by the undo's own run (mode 'undo'), so it cannot be undone twice;
+- an accepted review proposal whose merge is undone gets the status 'undone'.
 
 An undo is refused while the survivor has since been merged into another record: that later
 merge holds the moved rows now and must be undone first.
@@ -115,6 +116,17 @@ def revert_updated_at_sql() -> SqlStep:
                 AND oc.field = 'updated_at' AND oc.new_value = c.new_value)""")
 
 
+def undone_proposals_sql(undo_run: int) -> SqlStep:
+    """An accepted proposal whose merge this undo reverses is 'undone' (its merges carry the
+    proposal's id as `accepted_proposal`)."""
+    return SqlStep("mark accepted proposals undone", f"""
+        UPDATE proposals SET status = 'undone',
+               closed_reason = coalesce(closed_reason || '; ', '') || 'merge undone by run ' || $run
+        WHERE status = 'accepted' AND proposal_id IN (
+            SELECT TRY_CAST(explanation ->> '$.accepted_proposal' AS BIGINT) FROM {UNDO})""",
+                   {"run": undo_run})
+
+
 def undo_sqls() -> list[SqlStep]:
     """Stage the targets' moves and field changes, then restore the merged records and mark
     the merges undone (moving rows back and reverting fields are counted separately)."""
@@ -181,6 +193,7 @@ def undo(runner: Runner, *, run_id: int | None = None, merge_id: int | None = No
                     f"WHERE kind = 'always_merge' AND withdrawn_at IS NULL "
                     f"AND list_has_any(trader_ids, (SELECT list(merged_id) FROM {UNDO}))",
                     (now, f"undo run {undo_run}")),
+            undone_proposals_sql(undo_run),
             SqlStep("record undo run",
                     "INSERT INTO runs (run_id, started_at, finished_at, mode, status, summary) "
                     "VALUES (?, ?, ?, 'undo', 'succeeded', ?)",
