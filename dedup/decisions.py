@@ -195,8 +195,8 @@ def decisions_csv_frame(runner: Runner) -> pl.DataFrame:
     """Decisions as flat text columns (trader_ids separated by ';'), for CSV."""
     return runner.frame(SqlStep("decisions for csv", """
         SELECT decision_id, kind, array_to_string(trader_ids, ';') AS trader_ids, decided_by, note,
-               decided_at::VARCHAR AS decided_at, proposal_id,
-               withdrawn_at::VARCHAR AS withdrawn_at, withdrawn_by
+               strftime(decided_at, '%Y-%m-%dT%H:%M:%S.%f') AS decided_at, proposal_id,
+               strftime(withdrawn_at, '%Y-%m-%dT%H:%M:%S.%f') AS withdrawn_at, withdrawn_by
         FROM decisions ORDER BY decision_id"""))
 
 

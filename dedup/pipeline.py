@@ -218,7 +218,7 @@ def summarise(runner: Runner, tables: StageTables, since: dt.datetime | None = N
         FROM {quote_ident(tables.clusters)} WHERE component IS NOT NULL"""))
     by_rule = dict(runner.fetchall(pairs_by_rule_sql(tables.candidate_pairs)))
     mode = ({"mode": "full"} if since is None else
-            {"mode": "incremental", "since": since.isoformat(sep=" "), "increment_records": increment})
+            {"mode": "incremental", "since": since.isoformat(timespec="seconds"), "increment_records": increment})
     return {
         **mode,
         "records": records,

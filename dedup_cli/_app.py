@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import sys
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -100,9 +101,18 @@ class StageProgress:
             err.print(f"[green]✓[/green] {stage}")
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"trader-dedup {package_version('trader-dedup')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v",
-                                                help="Log every SQL step to stderr.")] = False):
+                                                help="Log every SQL step to stderr.")] = False,
+         version: Annotated[bool, typer.Option(
+             "--version", callback=_version, is_eager=True,
+             help="Print trader-dedup's version (from the installed package) and exit.")] = False):
     """Find and merge duplicate trader records.
 
     Start with `dedup demo`. A typical night: `dedup import --dir extract/` then `dedup run`.
@@ -126,7 +136,7 @@ def mode_line(summary: dict) -> str:
     """A run summary's first line: a full run, or the size and start of an incremental one."""
     if summary["mode"] == "incremental":
         return (f"incremental run: {summary['increment_records']:,} records new or changed "
-                f"since {summary['since']} (--full to compare everything)")
+                f"since {iso_text(str(summary['since']))} (--full to compare everything)")
     return "full run: every record compared"
 
 
@@ -189,6 +199,15 @@ def iso_text(text: str) -> str:
         return text
 
 
+def iso_texts(value):
+    """`iso_text` all through a dict or list (a stored summary, a record kept as JSON)."""
+    if isinstance(value, dict):
+        return {k: iso_texts(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [iso_texts(v) for v in value]
+    return iso_text(value) if isinstance(value, str) else value
+
+
 def _json_default(value):
     return iso(value) if isinstance(value, dt.date) else str(value)
 
@@ -198,19 +217,36 @@ def print_json(data) -> None:
     typer.echo(json.dumps(data, indent=2, default=_json_default))
 
 
+def _iso_expr(expr: pl.Expr, dtype) -> pl.Expr:
+    return expr.dt.strftime("%Y-%m-%dT%H:%M:%S" if isinstance(dtype, pl.Datetime) else "%Y-%m-%d")
+
+
 def _iso_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Date-time and date columns, and lists of them, as ISO 8601 text."""
+    dated = (pl.Datetime, pl.Date)
     return frame.with_columns(
-        pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S") if isinstance(t, pl.Datetime)
-        else pl.col(c).dt.strftime("%Y-%m-%d")
-        for c, t in frame.schema.items() if isinstance(t, (pl.Datetime, pl.Date)))
+        [_iso_expr(pl.col(c), t) for c, t in frame.schema.items() if isinstance(t, dated)]
+        + [pl.col(c).list.eval(_iso_expr(pl.element(), t.inner)) for c, t in frame.schema.items()
+           if isinstance(t, pl.List) and isinstance(t.inner, dated)])
+
+
+def _csv_cell(name: str, dtype) -> pl.Expr:
+    """A nested column as CSV text: a list of plain values `;`-separated, a struct (or a list of
+    structs) as JSON."""
+    col = pl.col(name)
+    if isinstance(dtype, pl.Struct):
+        return col.struct.json_encode()
+    inner = dtype.inner
+    if isinstance(inner, pl.Struct):
+        return pl.concat_str([pl.lit("["), col.list.eval(pl.element().struct.json_encode()).list.join(","),
+                              pl.lit("]")]).alias(name)
+    return col.list.eval(pl.element().cast(pl.String)).list.join(";")
 
 
 def _flat(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lists as ';'-separated text and structs as JSON text, so a frame can go to CSV."""
-    return frame.with_columns(
-        [pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(";")
-         for c, t in frame.schema.items() if isinstance(t, pl.List)]
-        + [pl.col(c).struct.json_encode() for c, t in frame.schema.items() if isinstance(t, pl.Struct)])
+    """Nested columns as text (`_csv_cell`), so a frame can go to CSV."""
+    return frame.with_columns(_csv_cell(c, t) for c, t in frame.schema.items()
+                              if isinstance(t, (pl.List, pl.Struct)))
 
 
 def emit_rows(frame: pl.DataFrame, as_json: bool, as_csv: bool) -> bool:

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from dedup import api
-from dedup_cli._app import DbOption, JsonOption, RulesOption, app, err, handled
+from dedup_cli._app import CsvOption, DbOption, JsonOption, RulesOption, app, emit_rows, err, handled, print_json
 
 
 @app.command()
 @handled
-def blocking(db: DbOption = None, rules: RulesOption = None, as_json: JsonOption = False):
+def blocking(db: DbOption = None, rules: RulesOption = None, as_json: JsonOption = False,
+             as_csv: CsvOption = False):
     """Report, before any scoring, the pairs each blocking rule would generate.
 
     Lists per rule the candidate pairs, the blocks, the blocks skipped for being larger than
     blocking.max_block_size (chains, shopping centres) and the largest blocks. Read-only.
     """
     rule_set = api.load_rules(rules)
-    report = api.blocking_report(api.resolve_db_path(db), rule_set).to_dicts()
-    if as_json:
-        typer.echo(json.dumps(report, indent=2))
+    frame = api.blocking_report(api.resolve_db_path(db), rule_set)
+    if emit_rows(frame, as_json, as_csv):
         return
+    report = frame.to_dicts()
     typer.echo(f"{'rule':<26}{'pairs':>12}{'blocks':>10}{'skipped':>9}  largest blocks "
                f"(max_block_size {rule_set.max_block_size})")
     for r in report:
@@ -59,7 +59,7 @@ def train(
                              random_pairs=random_pairs, seed=seed, merge_probability=merge_probability,
                              review_probability=review_probability)
     if as_json:
-        typer.echo(json.dumps(vars(result), indent=2))
+        print_json(vars(result))
     else:
         typer.echo(f"duplicates among candidate pairs: {result.match_share:.2%} "
                    f"({result.candidate_pairs:,} pairs, EM {result.iterations} iterations; "
@@ -88,7 +88,7 @@ def explain(
     report = api.explain_pair(api.resolve_db_path(db), trader_a, trader_b, rules)
     report["comparisons"] = report["comparisons"].to_dicts()
     if as_json:
-        typer.echo(json.dumps(report, indent=2))
+        print_json(report)
         return
     left, right = report["pair"]
     typer.echo(f"{'comparison':<14}{'trader ' + str(left):<34}{'trader ' + str(right):<34}{'weight':>8}  level")

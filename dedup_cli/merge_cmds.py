@@ -7,14 +7,25 @@ was; 2 a usage error.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Optional
 
+import polars as pl
 import typer
 
 from dedup import api
 from dedup.api import DedupError
-from dedup_cli._app import DbOption, JsonOption, SilentOption, app, err, handled, print_json
+from dedup_cli._app import (
+    DbOption,
+    JsonOption,
+    SilentOption,
+    app,
+    emit_rows,
+    err,
+    handled,
+    iso,
+    iso_texts,
+    print_json,
+)
 
 
 def _describe(event: dict) -> str:
@@ -43,6 +54,8 @@ def history(
     trader: Annotated[int, typer.Option("--trader", help="The trader's id.")],
     db: DbOption = None,
     as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option(
+        "--csv", help="Print the events as CSV on stdout (nested values as JSON).")] = False,
 ):
     """Show everything that happened to a trader: merges into and out of it (with their
     explanation, the child rows moved and fields filled), undos, and review proposals.
@@ -50,6 +63,12 @@ def history(
     Exit codes: 0 success; 1 unknown trader, or the store is missing or in use.
     """
     report = api.history_report(api.resolve_db_path(db), trader)
+    # the merged record and the fields filled, kept as text in the audit: their dates in ISO too
+    report["events"] = [{**e, **{k: iso_texts(e[k]) for k in ("record_before", "field_changes") if k in e}}
+                        for e in report["events"]]
+    if as_csv:
+        emit_rows(pl.DataFrame(report["events"], infer_schema_length=None), as_json, as_csv)
+        return
     if as_json:
         print_json(report)
         return
@@ -62,7 +81,7 @@ def history(
     if not report["events"]:
         typer.echo("no merges, undos or proposals")
     for event in report["events"]:
-        at = event["at"].strftime("%Y-%m-%d %H:%M:%S") if event["at"] else "?"
+        at = iso(event["at"]) or "?"
         typer.echo(f"{at}  run {event['run_id']:<5} {_describe(event)}")
 
 
@@ -90,7 +109,7 @@ def undo(
         raise DedupError("give exactly one of --run RUN_ID and --merge MERGE_ID")
     summary = api.undo(api.resolve_db_path(db), run=run_id, merge=merge_id)
     if as_json:
-        typer.echo(json.dumps(summary, indent=2))
+        print_json(summary)
         return
     target = f"run {run_id}" if run_id is not None else f"merge {merge_id}"
     typer.echo(f"undid {summary['merges_undone']:,} merge(s) of {target} "

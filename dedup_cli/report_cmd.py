@@ -6,7 +6,7 @@ import typer
 
 from dedup import api
 from dedup.api import DedupError
-from dedup_cli._app import CsvOption, DbOption, JsonOption, app, err, handled, print_json
+from dedup_cli._app import CsvOption, DbOption, JsonOption, app, emit_rows, err, handled
 
 report_app = typer.Typer(no_args_is_help=True, help="Reports on what the engine did.")
 app.add_typer(report_app, name="report")
@@ -29,11 +29,7 @@ def placeholder_fills(
     if as_json and as_csv:
         raise DedupError("give at most one of --json and --csv")
     frame = api.placeholder_fills(api.resolve_db_path(db))
-    if as_json:
-        print_json(frame.to_dicts())
-        return
-    if as_csv:
-        typer.echo(frame.write_csv(), nl=False)
+    if emit_rows(frame, as_json, as_csv):
         return
     if frame.is_empty():
         err.print("no merge filled a placeholder or kept one over a real value")

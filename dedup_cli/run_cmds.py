@@ -3,7 +3,6 @@ demo."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -25,6 +24,7 @@ from dedup_cli._app import (
     mode_line,
     parse_date,
     print_counts,
+    print_json,
     print_stage_times,
     show_progress,
     write_table,
@@ -116,7 +116,7 @@ def run(
     if apply:
         summary = api.apply(path, rule_set, full=full, today=on_date, on_stage=progress)
         if as_json:
-            typer.echo(json.dumps(summary, indent=2, default=str))
+            print_json(summary)
         else:
             _print_apply_summary(summary)
         return
@@ -126,7 +126,7 @@ def run(
         write_table(result.clusters.select("trader_id", "cluster_id"), clusters_out, "--clusters-out")
         err.print(f"wrote {clusters_out}")
     if as_json:
-        typer.echo(json.dumps(result.summary, indent=2))
+        print_json(result.summary)
     else:
         _print_summary(result.summary)
 
@@ -153,7 +153,7 @@ def evaluate(
     report = api.evaluation_report(api.resolve_db_path(db), truth, rules,
                                    on_stage=StageProgress(show_progress(silent)))
     if as_json:
-        typer.echo(json.dumps(report, indent=2))
+        print_json(report)
         return
     m = report["merge_band"]
     typer.echo(f"merge band (clusters): precision {m['precision']:.4f}  recall {m['recall']:.4f}  "

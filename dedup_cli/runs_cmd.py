@@ -21,7 +21,7 @@ from dedup_cli._app import (
     err,
     handled,
     iso,
-    iso_text,
+    iso_texts,
     print_json,
     print_stages,
 )
@@ -100,6 +100,7 @@ def runs_show(
     """Show one run: kind, status, times, rule set, and its whole summary (counts per table,
     the pipeline's numbers, the time of every stage)."""
     run = api.run_details(api.resolve_db_path(db), run_id)
+    run["summary"] = iso_texts(run["summary"])
     if as_json:
         print_json(run)
         return
@@ -119,8 +120,6 @@ def runs_show(
             value = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in value.items())
         elif isinstance(value, int) and not isinstance(value, bool):
             value = f"{value:,}"
-        elif isinstance(value, str):
-            value = iso_text(value)
         typer.echo(f"{key.replace('_', ' '):<28}{value}")
     if summary.get("stages"):
         print_stages(summary["stages"])

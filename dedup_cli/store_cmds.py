@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,7 +9,7 @@ import typer
 
 from dedup import api
 from dedup.api import DedupError
-from dedup_cli._app import DbOption, JsonOption, app, err, handled
+from dedup_cli._app import CsvOption, DbOption, JsonOption, app, emit_rows, err, handled
 
 
 @app.command()
@@ -44,6 +43,7 @@ def import_(
                           "file with its file, row, column and reason, import everything else, "
                           "and exit 3 if any row was rejected.")] = None,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ):
     """Load extracts into the store: new keys are added, existing keys updated.
 
@@ -55,6 +55,8 @@ def import_(
     trader address of more than 6 lines, an end date before the start) are imported as they are,
     with one warning line per rule on stderr.
     """
+    if as_json and as_csv:
+        raise DedupError("give at most one of --json and --csv")
     named = {"traders": traders, "cases": cases, "tracks": tracks,
              "certificates": certificates, "whitelist": whitelist}
     if directory is None and not any(named.values()):
@@ -66,9 +68,7 @@ def import_(
     for r in results:
         for warning in r["warnings"]:
             err.print(f"warning: {api.warning_line(warning)}", markup=False)
-    if as_json:
-        typer.echo(json.dumps(results, indent=2))
-    else:
+    if not emit_rows(frame, as_json, as_csv):
         for r in results:
             rejected = f"  {r['rejected']:>8,} rejected" if rejects is not None else ""
             typer.echo(f"{r['table']:<13} {r['rows']:>10,} rows  {r['inserted']:>10,} new  "
