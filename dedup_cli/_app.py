@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import json
 import logging
 import sys
@@ -47,6 +48,30 @@ TodayOption = Annotated[Optional[str], typer.Option(
 INTERRUPTED = 130
 
 
+def flowing(doc: str | None) -> str | None:
+    """A docstring as help that flows: the lines of each paragraph joined, so the help display
+    wraps them to the terminal's width (rich keeps every newline, and would break each
+    hard-wrapped line again: "kind,\n group_kind"). Blank lines still part paragraphs, a line
+    starting with "- " starts a new line, and a paragraph starting with click's \b is kept as
+    it is written (a table)."""
+    if not doc:
+        return doc
+    paragraphs = []
+    for paragraph in inspect.cleandoc(doc).split("\n\n"):
+        if paragraph.startswith("\b"):
+            paragraphs.append(paragraph[2:] if paragraph.startswith("\b\n") else paragraph[1:])
+            continue
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            line = line.strip()
+            if lines and not line.startswith("- "):
+                lines[-1] += " " + line
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
 def handled(func):
     """Turn a DedupError into one line on stderr and exit code 1, and Ctrl-C into one line and
     exit code 130: `interrupted: nothing was changed` (every write is one transaction, and an
@@ -76,6 +101,7 @@ def handled(func):
                 raise
             err.print(f"error: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(code=1) from None
+    wrapper.__doc__ = flowing(func.__doc__)  # the command's --help
     return wrapper
 
 
@@ -121,6 +147,9 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v",
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(name)s: %(message)s")
+
+
+main.__doc__ = flowing(main.__doc__)
 
 
 def parse_date(value: Optional[str], option: str) -> Optional[dt.date]:

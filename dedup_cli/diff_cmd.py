@@ -101,14 +101,15 @@ def diff(
 
     Both rule sets run the whole pipeline as full dry runs (nothing in the store changes), then:
 
-    \b
-    merge_gained / merge_lost    pairs that enter / leave the merge band (from or to review or none)
-    review_gained / review_lost  pairs that enter / leave the review band from / to none
-    together_gained / _lost      pairs of records in one merging cluster only under the new / old rules
-    clusters_split               old merging clusters whose records end in more than one new cluster
-    clusters_joined              new merging clusters made of more than one old cluster
-                                 (a record in no merging cluster counts as a cluster of one;
-                                 held clusters do not merge, so their records count as apart)
+    - merge_gained / merge_lost: pairs that enter / leave the merge band (from or to review or
+      none);
+    - review_gained / review_lost: pairs that enter / leave the review band from / to none;
+    - together_gained / together_lost: pairs of records in one merging cluster only under the
+      new / old rules;
+    - clusters_split: old merging clusters whose records end in more than one new cluster;
+    - clusters_joined: new merging clusters made of more than one old cluster (a record in no
+      merging cluster counts as a cluster of one; held clusters do not merge, so their records
+      count as apart).
 
     Each changed pair is in exactly one pair category. Then examples of each (the records' name,
     address, postcode, phone and website with both scores and bands). With --truth, precision,
