@@ -97,7 +97,10 @@ def get_proposal(runner: Runner, proposal_id: int) -> dict:
 
 def show_proposal(runner: Runner, proposal_id: int, today: dt.date | None = None) -> dict:
     """A proposal with its records side by side (fields that differ listed), what a merge would
-    move per record, and which records are whitelisted or tracked."""
+    move per record, and which records are whitelisted or tracked. `changed_since` lists its
+    records merged or changed since it was queued; `rescore` is True for an open pair with both
+    records still active (the stored score and explanation are of the records as they were:
+    `dedup.api.proposal` scores it again)."""
     proposal = get_proposal(runner, proposal_id)
     today = today or dt.date.today()
     records = runner.frame(SqlStep("proposal records", f"""
@@ -114,7 +117,31 @@ def show_proposal(runner: Runner, proposal_id: int, today: dt.date | None = None
     rows = records.to_dicts()
     differing = [f for f in ("name", "address", "postcode", "phone", "website")
                  if len({r[f] for r in rows}) > 1]
-    return {**proposal, "records": rows, "differing_fields": differing}
+    changes = changed_since(proposal, rows)
+    return {**proposal, "records": rows, "differing_fields": differing, "changed_since": changes,
+            "rescore": bool(proposal["kind"] == "pair" and proposal["status"] == "open" and changes
+                            and len(rows) == 2 and all(r["status"] == "active" for r in rows))}
+
+
+def changed_since(proposal: dict, records: list[dict]) -> list[str]:
+    """Why the proposal's evidence may no longer hold: each of its records merged since it was
+    queued, or changed after (a newer updated_at); empty when it is about its records as they are."""
+    changes = []
+    for r in records:
+        if r["status"] != "active":
+            into = f" into {r['merged_into']}" if r["merged_into"] else ""
+            changes.append(f"{r['trader_id']} {r['status']}{into}")
+        elif r["updated_at"] is not None and r["updated_at"] > proposal["created_at"]:
+            changes.append(f"{r['trader_id']} updated {r['updated_at'].isoformat(timespec='seconds')}")
+    missing = set(proposal["trader_ids"]) - {r["trader_id"] for r in records}
+    return changes + [f"{t} no longer in the store" for t in sorted(missing)]
+
+
+def proposal_rules(runner: Runner, run_id: int) -> RuleSet:
+    """The rule set the proposal's run matched with (its kept text), else the packaged default."""
+    text = runner.scalar(SqlStep("proposal's rule set", """
+        SELECT s.text FROM runs r JOIN rule_sets s USING (rules_hash) WHERE r.run_id = ?""", (run_id,)))
+    return RuleSet.from_toml_text(text, f"rule set of run {run_id}") if text else RuleSet.default()
 
 
 # --- deciding ----------------------------------------------------------------------------------

@@ -118,7 +118,11 @@ def review_show(
     as_json: JsonOption = False,
 ):
     """Show a proposal: its records side by side (differing fields marked *), the explanation's
-    levels and weights, hard rules, and what a merge would move."""
+    levels and weights, hard rules, and what a merge would move.
+
+    When a record was merged or changed since the proposal was queued, says so; an open pair
+    whose records are still active is scored again as they are now (the next apply closes it as
+    stale and, if the pair still belongs in review, queues it afresh)."""
     report = api.proposal(api.resolve_db_path(db), proposal_id, parse_date(today, "--today"))
     report["records"] = report["records"].to_dicts()
     if as_json:
@@ -129,6 +133,12 @@ def review_show(
                f"{report['status']}" + (f" ({report['closed_reason']})" if report["closed_reason"] else ""))
     if report.get("reason"):
         typer.echo(f"  why in review: {report['reason']}")
+    if report.get("changed_since"):
+        typer.echo(f"  changed since proposed: {'; '.join(report['changed_since'])}")
+        current = report.get("current")
+        if current:
+            typer.echo(f"  scored again as the records are now: {current['score']:.2f} ({current['band']} band); "
+                       f"the explanation below is of the records when proposed")
     records = report["records"]
     _print_records(records, report["differing_fields"])
     typer.echo("  what a merge would move (cases / tracks / certificates):")

@@ -280,3 +280,40 @@ def test_undoing_an_accepted_merge_withdraws_its_decision(cli, reviewed):
         statuses = store.con.execute("SELECT DISTINCT status FROM traders WHERE list_contains(?, trader_id)",
                                      [SMITH]).fetchall()
     assert statuses == [("active",)]
+
+
+def test_show_says_when_a_record_changed_since_and_scores_the_pair_again(cli, small_store, tmp_path):
+    apply(cli, small_store)
+    pid = proposal_id(small_store, BRIGHT)
+    shown = json.loads(dedup(cli, small_store, "review", "show", str(pid), "--json").output)
+    assert shown["changed_since"] == [] and shown["current"] is None
+    # an import changes one record's phone after the proposal was queued
+    frame = pl.read_csv(DATA / "traders_small.csv", infer_schema_length=0)
+    edited = tmp_path / "edited.csv"
+    frame.filter(pl.col("trader_id") == str(BRIGHT[1])).with_columns(
+        phone=pl.lit("01999 000111")).write_csv(edited)
+    assert dedup(cli, small_store, "import", "--traders", str(edited)).exit_code == 0
+    shown = json.loads(dedup(cli, small_store, "review", "show", str(pid), "--json").output)
+    assert len(shown["changed_since"]) == 1 and shown["changed_since"][0].startswith(f"{BRIGHT[1]} updated ")
+    current = shown["current"]
+    assert current["explanation"]["pair"] == BRIGHT
+    phone = next(c for c in current["explanation"]["comparisons"] if c["comparison"] == "phone")
+    assert "01999000111" in (phone["left"], phone["right"])
+    assert current["score"] != pytest.approx(shown["score"])  # the stored score is of the old record
+    text = dedup(cli, small_store, "review", "show", str(pid)).output
+    assert f"changed since proposed: {BRIGHT[1]} updated" in text
+    assert f"scored again as the records are now: {current['score']:.2f} ({current['band']} band)" in text
+    # the next apply closes it as stale, with the reason
+    apply(cli, small_store)
+    assert any(p == pid and s == "stale" and r.startswith(f"changed: {BRIGHT[1]}")
+               for p, _, s, r in proposals(small_store))
+
+
+def test_show_says_when_a_record_was_merged_since(cli, small_store):
+    apply(cli, small_store)
+    pid = proposal_id(small_store, BRIGHT)
+    with Store(small_store) as store:  # merge BRIGHT's second record elsewhere, by hand
+        store.con.execute("UPDATE traders SET status = 'merged', merged_into = ? WHERE trader_id = ?",
+                          [SMITH[0], BRIGHT[1]]).fetchall()
+    shown = json.loads(dedup(cli, small_store, "review", "show", str(pid), "--json").output)
+    assert shown["changed_since"] == [f"{BRIGHT[1]} merged into {SMITH[0]}"] and shown["current"] is None

@@ -8,11 +8,12 @@ from pathlib import Path
 import polars as pl
 
 from dedup.api._common import PathLike, RulesLike, load_rules, open_existing
+from dedup.compare import compare_traders
 from dedup.decisions import export_decisions as export
 from dedup.decisions import import_decisions as load
 from dedup.decisions import list_decisions, withdraw
 from dedup.paths import check_output
-from dedup.review import COMPARED_FIELDS, list_proposals, show_proposal
+from dedup.review import COMPARED_FIELDS, list_proposals, proposal_rules, show_proposal
 from dedup.review import accept as accept_proposal
 from dedup.review import reject as reject_proposal
 
@@ -33,7 +34,12 @@ def proposal(db: PathLike, proposal_id: int, today: dt.date | None = None) -> di
     """`dedup review show`: one proposal; `records` (side by side) is a DataFrame."""
     with open_existing(db) as store:
         shown = show_proposal(store.runner, proposal_id, today)
-    return {**shown, "records": pl.DataFrame(shown["records"], infer_schema_length=None)}
+        current = None
+        if shown.pop("rescore"):  # a record changed since it was queued: score it as it is now
+            left, right = shown["trader_ids"]
+            report = compare_traders(store.runner, proposal_rules(store.runner, shown["run_id"]), left, right)
+            current = {"score": report["score"], "band": report["band"], "explanation": report}
+    return {**shown, "current": current, "records": pl.DataFrame(shown["records"], infer_schema_length=None)}
 
 
 def accept(db: PathLike, proposal_id: int, *, by: str, note: str | None = None,
