@@ -16,6 +16,6 @@ from dedup_cli import (  # noqa: F401  (importing them registers the commands)
     store_cmds,
     synth_cmd,
 )
-from dedup_cli._app import app
+from dedup_cli._app import app, run
 
-__all__ = ["app"]
+__all__ = ["app", "run"]

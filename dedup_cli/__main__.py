@@ -1,3 +1,3 @@
-from dedup_cli import app
+from dedup_cli import run
 
-app()
+run()

@@ -12,6 +12,7 @@ import functools
 import inspect
 import json
 import logging
+import signal
 import sys
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -72,6 +73,18 @@ def flowing(doc: str | None) -> str | None:
     return "\n\n".join(paragraphs)
 
 
+def run() -> None:
+    """The `dedup` executable. Once the command has done its work and written its output (the
+    app raises SystemExit with its exit code), a Ctrl-C while the process exits is ignored: else
+    Python would die by the signal (exit -2) with no word on what was saved. A test's CliRunner
+    or an embedding program calls `app` and keeps its own handler."""
+    try:
+        app()
+    except SystemExit:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise
+
+
 def handled(func):
     """Turn a DedupError into one line on stderr and exit code 1, and Ctrl-C into one line and
     exit code 130: `interrupted: nothing was changed` (every write is one transaction, and an
@@ -82,7 +95,7 @@ def handled(func):
     def wrapper(*args, **kwargs):
         commits = committed_transactions()
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
         except BrokenPipeError:
             raise  # stdout closed early (`| head`): click exits quietly
         except OSError as exc:  # a file the checks let through failed anyway (disk full, ...)
@@ -101,6 +114,7 @@ def handled(func):
                 raise
             err.print(f"error: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(code=1) from None
+        return result
     wrapper.__doc__ = flowing(func.__doc__)  # the command's --help
     return wrapper
 

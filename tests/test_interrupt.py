@@ -52,3 +52,25 @@ def test_ctrl_c_during_a_dry_run_is_one_line_and_exit_130(store, moment):
     assert lines[-1] == "interrupted: nothing was changed"
     assert not [line for line in lines if not line.startswith("dedup.sql: ")][:-1]
     assert store_fingerprint(store) == before
+
+
+def test_a_ctrl_c_after_the_command_finished_is_ignored_by_the_dedup_process(store, monkeypatch):
+    """Once a command has done its work and reported, the `dedup` process (`dedup_cli.run`)
+    ignores SIGINT while it exits: Python would otherwise die by the signal (exit -2) with no
+    word on what was saved. A CliRunner (or an embedding program) keeps its own handler."""
+    from typer.testing import CliRunner
+
+    from dedup_cli import app, run
+
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        assert CliRunner().invoke(app, ["runs", "--db", str(store)]).exit_code == 0
+        assert signal.getsignal(signal.SIGINT) is before
+        for args, code in ((["runs", "--db", str(store)], 0), (["review", "show", "999", "--db", str(store)], 1)):
+            signal.signal(signal.SIGINT, before)
+            monkeypatch.setattr(sys, "argv", ["dedup", *args])
+            with pytest.raises(SystemExit) as exited:
+                run()
+            assert exited.value.code == code and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
