@@ -45,10 +45,12 @@ def load_truth_sql(path: Path, table: str) -> SqlStep:
 
 def check_truth_sql(path: Path) -> SqlStep:
     """The first row (1-based, in file order) whose trader_id or entity_id is not a whole
-    number: row, column, value."""
+    number: row, column, value. (A cast alone would not do: DuckDB casts '1.5' to BIGINT 2,
+    which would make business 1.5 one with business 2.)"""
     columns = ", ".join(f"{c}::VARCHAR AS {c}" for c in TRUTH_COLUMNS)
     checks = " UNION ALL ".join(
-        f"SELECT __row, '{c}', {c} FROM rows WHERE {c} IS NOT NULL AND TRY_CAST({c} AS BIGINT) IS NULL"
+        f"SELECT __row, '{c}', {c} FROM rows WHERE {c} IS NOT NULL AND (TRY_CAST({c} AS BIGINT) IS NULL "
+        f"OR TRY_CAST({c} AS DOUBLE) <> TRY_CAST({c} AS BIGINT))"
         for c in TRUTH_COLUMNS)
     return SqlStep("check truth", f"WITH rows AS (SELECT row_number() OVER () AS __row, {columns} "
                                   f"FROM {_reader(path)}(?)) {checks} ORDER BY 1 LIMIT 1",
