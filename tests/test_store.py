@@ -50,22 +50,6 @@ def test_db_path_resolution_order(monkeypatch, tmp_path):
     assert resolve_db_path(tmp_path / "flag.duckdb") == tmp_path / "flag.duckdb"
 
 
-@pytest.mark.parametrize("start,end,active", [
-    ("2026-01-01", "2026-12-31", True),
-    ("2026-11-01", "2026-11-01", True),
-    ("2025-01-01", "2026-10-31", False),
-    ("2026-11-02", "2027-01-01", False),
-    (None, "2026-12-31", False),      # no start date: not active
-    ("2026-01-01", None, False),      # no end date: not active
-])
-def test_active_means_today_within_start_and_end(start, end, active):
-    from dedup.schema import active_on_condition
-    con = duckdb.connect()
-    sql = (f"SELECT coalesce({active_on_condition('t')}, FALSE) "
-           "FROM (SELECT $s::DATE AS start_date, $e::DATE AS end_date) t")
-    assert con.execute(sql, {"s": start, "e": end, "today": "2026-11-01"}).fetchone()[0] is active
-
-
 def test_memory_limit_comes_from_the_environment_or_half_the_machine(db_path, monkeypatch, cli):
     from dedup_cli import app
 
