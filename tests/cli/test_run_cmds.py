@@ -1,4 +1,5 @@
-"""`dedup run --apply`, `dedup history`, `dedup undo` through the real CLI on a real store."""
+"""`dedup run` (a dry run, and with --apply the overnight merge), `dedup evaluate` and `dedup demo`
+(dedup_cli/run_cmds.py) through the real CLI on real stores. A dry run must not change the store."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from dedup.rules import RuleSet
 from dedup.store import Store
 from dedup_cli import app
+from tests.cli.cli_helpers import apply, truth
 from tests.conftest import store_fingerprint
 from tests.merge.merge_helpers import build, snapshot, trader
 
@@ -45,12 +48,59 @@ levels = [{ kind = "missing", column = "postcode", weight = 0.0 },
 name = "different_house_number"
 effect = "review_only"
 """
-MABEL, MABEL_LTD = 23204319, 23204401
 
 
-def apply(cli, db, *extra):
-    return cli.invoke(app, ["run", "--db", str(db), "--apply", "--today", "2026-11-01", "-s", *extra])
+# --- dry runs ---------------------------------------------------------------------------------
 
+def test_dry_run_changes_nothing_in_the_store(cli, small_store, tmp_path):
+    before = store_fingerprint(small_store)
+    mtime = small_store.stat().st_mtime_ns
+    out = tmp_path / "clusters.csv"
+    result = cli.invoke(app, ["run", "--db", str(small_store), "--clusters-out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert store_fingerprint(small_store) == before
+    assert small_store.stat().st_mtime_ns == mtime
+    assert "Would merge" in result.output
+
+
+def test_clusters_out_has_one_row_per_active_trader_and_names_a_member(cli, small_store, tmp_path):
+    for suffix in ("csv", "parquet"):
+        out = tmp_path / f"clusters.{suffix}"
+        result = cli.invoke(app, ["run", "--db", str(small_store), "--clusters-out", str(out), "-s"])
+        assert result.exit_code == 0, result.output
+        frame = pl.read_csv(out) if suffix == "csv" else pl.read_parquet(out)
+        assert frame.columns == ["trader_id", "cluster_id"]
+        assert sorted(frame["trader_id"]) == sorted(truth())
+        # a cluster's id is one of its own members: the survivor
+        survivors = set(frame["cluster_id"])
+        assert survivors <= set(frame["trader_id"])
+        assert all(frame.filter(pl.col("trader_id") == s)["cluster_id"].item() == s for s in survivors)
+
+
+
+def test_json_summary_reports_counts_and_stage_times(cli, small_store):
+    result = cli.invoke(app, ["run", "--db", str(small_store), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["records"] == len(truth())
+    assert summary["candidate_pairs"] == sum(summary["pairs_by_rule"].values())
+    assert summary["pairs_merge_band"] + summary["pairs_review_band"] <= summary["candidate_pairs"]
+    assert [s["stage"] for s in summary["stages"]] == ["normalise", "block", "score", "cluster"]
+    assert summary["rules"]["hash"] == RuleSet.default().hash
+
+
+def test_run_on_missing_store_and_bad_rules_are_one_line_errors(cli, small_store, tmp_path):
+    result = cli.invoke(app, ["run", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 1 and "no store at" in result.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[thresholds]\nmerge = "high"\n')
+    result = cli.invoke(app, ["run", "--db", str(small_store), "--rules", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "problems in" in result.output
+
+
+
+# --- apply ----------------------------------------------------------------------------------------
 
 def test_apply_merges_the_merge_band_and_records_the_run(cli, small_store):
     dry = json.loads(cli.invoke(app, ["run", "--db", str(small_store), "--json"]).output)
@@ -132,54 +182,6 @@ def test_review_band_and_held_clusters_are_queued_once(cli, tmp_path):
     assert again["proposals_queued"] == 0 and again["records_merged"] == 0
 
 
-def test_history_and_undo_commands(cli, small_store):
-    assert apply(cli, small_store).exit_code == 0
-    result = cli.invoke(app, ["history", "--db", str(small_store), "--trader", str(MABEL_LTD)])
-    assert result.exit_code == 0, result.output
-    assert f"merged into {MABEL}" in result.output
-    history = json.loads(cli.invoke(app, ["history", "--db", str(small_store), "--trader",
-                                          str(MABEL_LTD), "--json"]).output)
-    merge_id = history["events"][0]["merge_id"]
-    assert history["trader"]["status"] == "merged" and history["trader"]["resolved_id"] == MABEL
-
-    result = cli.invoke(app, ["undo", "--db", str(small_store), "--merge", str(merge_id), "--json"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["merges_undone"] == 1
-    history = json.loads(cli.invoke(app, ["history", "--db", str(small_store), "--trader",
-                                          str(MABEL_LTD), "--json"]).output)
-    assert [e["event"] for e in history["events"]] == ["merged_into", "undone"]
-    assert history["trader"]["status"] == "active"
-
-    result = cli.invoke(app, ["undo", "--db", str(small_store), "--run", "1"])
-    assert result.exit_code == 0, result.output
-    assert "undid" in result.output
-    with Store(small_store, read_only=True) as store:
-        assert store.con.execute("SELECT count(*) FROM traders WHERE status <> 'active'").fetchall() == [(0,)]
-
-
-@pytest.mark.parametrize("args, message", [
-    (["undo", "--run", "7"], "no run 7 in the store"),
-    (["undo", "--merge", "7"], "no merge 7 in the store"),
-    (["undo"], "give exactly one of --run"),
-    (["undo", "--run", "1", "--merge", "1"], "give exactly one of --run"),
-    (["history", "--trader", "5"], "no trader 5"),
-])
-def test_merge_command_errors_are_one_line_and_exit_1(cli, small_store, args, message):
-    before = store_fingerprint(small_store)
-    result = cli.invoke(app, [*args, "--db", str(small_store)])
-    assert result.exit_code == 1
-    assert result.output.count("\n") == 1 and message in result.output
-    assert store_fingerprint(small_store) == before
-
-
-def test_undo_twice_and_blocked_undo_are_one_line_errors(cli, small_store):
-    assert apply(cli, small_store).exit_code == 0
-    assert cli.invoke(app, ["undo", "--db", str(small_store), "--run", "1"]).exit_code == 0
-    result = cli.invoke(app, ["undo", "--db", str(small_store), "--run", "1"])
-    assert result.exit_code == 1 and "already undone" in result.output
-    assert result.output.count("\n") == 1
-
-
 def test_clusters_out_is_refused_with_apply(cli, small_store, tmp_path):
     result = apply(cli, small_store, "--clusters-out", str(tmp_path / "c.csv"))
     assert result.exit_code == 1 and "dry runs" in result.output
@@ -221,3 +223,61 @@ def test_the_dry_run_names_the_survivors_the_apply_keeps(cli, small_store, tmp_p
     with Store(small_store, read_only=True) as store:
         merged = dict(store.con.execute("SELECT merged_id, survivor_id FROM merges").fetchall())
     assert merged == planned
+
+
+# --- evaluate -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def synth_4k(tmp_path_factory):
+    """A `dedup synth` store of 4,000 records (seed 7) with its truth file."""
+    from typer.testing import CliRunner
+
+    folder = tmp_path_factory.mktemp("synth4k")
+    data, db = folder / "synth", folder / "s.duckdb"
+    cli = CliRunner()
+    assert cli.invoke(app, ["synth", str(data), "--records", "4000", "--seed", "7"]).exit_code == 0
+    assert cli.invoke(app, ["import", "--db", str(db), "--dir", str(data)]).exit_code == 0
+    return db, data / "truth.parquet"
+
+
+def test_evaluate_on_synthetic_data_reports_quality_and_forbidden_merges(cli, synth_4k, tmp_path):
+    """`dedup evaluate` against a `dedup synth` truth file: pairwise metrics and the counts of
+    forbidden merges (chain branches, units of one building) agree with counts made here from
+    the clusters a dry run writes."""
+    import polars as pl
+
+    db, truth_file = synth_4k
+    result = cli.invoke(app, ["evaluate", "--db", str(db), "--truth", str(truth_file), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    truth = pl.read_parquet(truth_file)
+    assert {"kind", "group_kind", "group_id"} <= set(truth.columns)
+    sizes = truth.group_by("entity_id").len()["len"]
+    assert report["merge_band"]["true_pairs"] == int((sizes * (sizes - 1) // 2).sum())
+    m = report["merge_band"]
+    assert m["precision"] == round(m["true_positives"] / m["predicted_pairs"], 6)
+    clusters_csv = tmp_path / "clusters.csv"
+    assert cli.invoke(app, ["run", "--db", str(db), "--clusters-out", str(clusters_csv)]).exit_code == 0
+    clusters = pl.read_csv(clusters_csv).join(truth, on="trader_id")
+    chains = (clusters.filter(pl.col("kind") == "chain").group_by("cluster_id")
+              .agg(pl.col("entity_id").n_unique()).filter(pl.col("entity_id") > 1).height)
+    units = (clusters.filter(pl.col("group_kind") == "unit").group_by("cluster_id", "group_id")
+             .agg(pl.col("entity_id").n_unique()).filter(pl.col("entity_id") > 1).height)
+    assert report["hard_negatives"] == {"clusters_merging_chain_branches": chains,
+                                        "clusters_merging_units_of_one_building": units}
+    largest = clusters.group_by("cluster_id").agg(pl.len(), pl.col("entity_id").n_unique())
+    assert report["largest_clusters"] == {"largest_merged_cluster": largest["len"].max(),
+                                          "most_entities_in_one_cluster": largest["entity_id"].max()}
+    table = cli.invoke(app, ["evaluate", "--db", str(db), "--truth", str(truth_file)])
+    assert (f"clusters merging chain branches: {chains}; merging units of one building: {units}"
+            in table.output)
+
+
+@pytest.mark.xfail(strict=True, reason="a record with only a chain's name and website merges with "
+                   "three branches when the brand's website is seen in no more than 3 postcode sectors "
+                   "(4,000 records, seed 7): the weak-link guard of issue 11 is not built yet")
+def test_no_chain_branches_or_units_merged_on_a_small_synthetic_store(cli, synth_4k):
+    db, truth_file = synth_4k
+    report = json.loads(cli.invoke(app, ["evaluate", "--db", str(db), "--truth", str(truth_file), "--json"]).output)
+    assert report["hard_negatives"] == {"clusters_merging_chain_branches": 0,
+                                        "clusters_merging_units_of_one_building": 0}
