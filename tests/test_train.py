@@ -1,4 +1,5 @@
-"""`dedup train`: EM recovers known parameters, and the written rule file loads and keeps comments."""
+"""`dedup.train`: EM recovers known parameters; u is the level share among random pairs. (The
+`dedup train` command: tests/cli/test_match_cmds.py.)"""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ import numpy as np
 import pytest
 
 from dedup.rules import RuleSet
-from dedup.rules.ruleset import default_rules_text
 from dedup.train import estimate_u, expectation_maximisation
-from dedup_cli import app
 
 
 def simulate(rules: RuleSet, m, u, share: float, n: int, seed: int):
@@ -58,30 +57,3 @@ def test_u_is_the_level_share_among_random_pairs():
     patterns, counts = simulate(rules, u, u, share=0.0, n=200_000, seed=6)
     for true, estimate in zip(u, estimate_u(patterns, counts, rules)):
         assert np.abs(true - estimate).max() < 0.01
-
-
-def test_train_cli_writes_a_loadable_rule_file_keeping_comments(cli, small_store, tmp_path):
-    out = tmp_path / "trained.toml"
-    result = cli.invoke(app, ["train", "--db", str(small_store), "--out", str(out),
-                              "--random-pairs", "2000", "--json"])
-    assert result.exit_code == 0, result.output
-    trained = RuleSet.from_toml(out)
-    text = out.read_text()
-    assert text.startswith("# Weights, m and u learned by `dedup train`")
-    assert "# The default rule set." in text          # the analyst's comments survive
-    assert [r.name for r in trained.blocking] == [r.name for r in RuleSet.default().blocking]
-    assert trained.hash != RuleSet.default().hash
-    assert all(level.u is not None for c in trained.comparisons for level in c.levels
-               if level.kind != "missing")
-    again = cli.invoke(app, ["train", "--db", str(small_store), "--out", str(out)])
-    assert again.exit_code == 1 and "exists; use --force" in again.output
-
-
-def test_train_keeps_a_rule_file_s_other_settings(cli, small_store, tmp_path):
-    source = tmp_path / "mine.toml"
-    source.write_text(default_rules_text().replace("max_block_size = 100 ", "max_block_size = 123 "))
-    out = tmp_path / "trained.toml"
-    result = cli.invoke(app, ["train", "--db", str(small_store), "--rules", str(source),
-                              "--out", str(out), "--random-pairs", "2000"])
-    assert result.exit_code == 0, result.output
-    assert RuleSet.from_toml(out).max_block_size == 123
