@@ -37,6 +37,14 @@ def traders_small_csv() -> Path:
     return DATA / "traders_small.csv"
 
 
+@pytest.fixture(scope="session")
+def diff_store(tmp_path_factory) -> Path:
+    """3,000 synthetic traders and rule files for `dedup diff` (tests/diff_helpers.py); read only."""
+    from tests.diff_helpers import build_diff_store
+
+    return build_diff_store(tmp_path_factory.mktemp("diff"))
+
+
 @pytest.fixture
 def small_store(db_path, traders_small_csv) -> Path:
     """A store holding traders_small."""
