@@ -12,7 +12,6 @@ from polars.testing import assert_frame_equal
 from dedup.synth import SCENARIOS, TABLES, generate
 from dedup.synth.scenarios import LOCAL_GENERIC_NAMES, ONLINE_GENERIC_NAMES, PLATFORMS, VIRTUAL_OFFICES
 from dedup_cli import app
-from dedup_cli.synth_cmd import Scenario
 
 N = 20_000
 GROUP_OF = {"virtual_offices": {"virtual_office"}, "shared_websites": {"shared_website", "lookalike"},
@@ -39,10 +38,6 @@ def _group(records: pl.DataFrame, kind: str) -> pl.DataFrame:
 def test_unknown_scenario_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown scenario 'moon_base'"):
         generate(100, scenarios=["moon_base"])
-
-
-def test_cli_offers_exactly_the_scenarios() -> None:
-    assert tuple(s.value for s in Scenario) == SCENARIOS
 
 
 def test_same_seed_and_scenarios_give_the_same_tables(hard) -> None:
@@ -173,21 +168,6 @@ def test_a_bridging_record_has_its_business_name_and_the_other_business_address(
     donors = bridges.filter(_c("entity_id") != _c("group_id")).select("group_id", donor_pc="pc")
     carried = changed.join(donors, on="group_id").group_by("group_id").agg((_c("pc") == _c("donor_pc")).any())
     assert carried["pc"].mean() > 0.7  # typed postcodes may be mistyped or missing
-
-
-def test_cli_hard_and_scenario_options(cli, tmp_path) -> None:
-    out = tmp_path / "one"
-    result = cli.invoke(app, ["synth", str(out), "-n", "3000", "--scenario", "virtual_offices",
-                              "--scenario", "bridging", "--format", "csv"])
-    assert result.exit_code == 0, result.output
-    kinds = set(pl.read_csv(out / "truth.csv")["group_kind"].drop_nulls().unique())
-    assert kinds - {"unit", "neighbour"} == {"virtual_office", "bridge"}
-    result = cli.invoke(app, ["synth", str(tmp_path / "all"), "-n", "3000", "--hard"])
-    assert result.exit_code == 0, result.output
-    kinds = set(pl.read_parquet(tmp_path / "all" / "truth.parquet")["group_kind"].drop_nulls().unique())
-    assert kinds >= set().union(*GROUP_OF.values())
-    result = cli.invoke(app, ["synth", str(tmp_path / "bad"), "--scenario", "moon_base"])
-    assert result.exit_code == 2 and not (tmp_path / "bad").exists()
 
 
 def test_evaluate_counts_wrong_merges_per_group_on_a_hard_store(cli, tmp_path) -> None:
