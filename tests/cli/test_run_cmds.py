@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -281,3 +282,87 @@ def test_no_chain_branches_or_units_merged_on_a_small_synthetic_store(cli, synth
     report = json.loads(cli.invoke(app, ["evaluate", "--db", str(db), "--truth", str(truth_file), "--json"]).output)
     assert report["hard_negatives"] == {"clusters_merging_chain_branches": 0,
                                         "clusters_merging_units_of_one_building": 0}
+
+
+# --- what the face prints --------------------------------------------------------------------------
+
+def counts(text: str) -> dict[str, int]:
+    """The aligned `label    count` lines of a summary."""
+    return {m.group(1).strip(): int(m.group(2).replace(",", ""))
+            for m in re.finditer(r"^(\S.{27}|  by \S+ *)\s*([\d,]+)$", text, re.M)}
+
+
+def test_the_dry_run_table_says_what_the_json_says(cli, small_store):
+    summary = json.loads(cli.invoke(app, ["run", "--db", str(small_store), "--json", "-s"]).stdout)
+    result = cli.invoke(app, ["run", "--db", str(small_store), "-s"])
+    assert result.exit_code == 0 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == "full run: every record compared"
+    shown = counts(result.stdout)
+    assert {k: shown[k] for k in ("records", "candidate pairs", "pairs in merge band", "pairs in review band",
+                                  "clusters to merge", "largest cluster", "clusters held for review")} == {
+        "records": summary["records"], "candidate pairs": summary["candidate_pairs"],
+        "pairs in merge band": summary["pairs_merge_band"], "pairs in review band": summary["pairs_review_band"],
+        "clusters to merge": summary["clusters"], "largest cluster": summary["largest_cluster"],
+        "clusters held for review": summary["clusters_held_for_review"]}
+    assert {rule: shown[f"by {rule}"] for rule in summary["pairs_by_rule"]} == summary["pairs_by_rule"]
+    assert [line.split()[0] for line in lines if line.startswith("  ") and line.rstrip().endswith("rows)")] == \
+        ["normalise", "block", "score", "cluster"]
+    assert f"rule set: {summary['rules']['name']} ({summary['rules']['hash']})" in lines
+    assert lines[-1] == f"Would merge {summary['records_to_merge']:,} records"
+
+
+def test_the_apply_table_says_what_the_run_recorded(cli, small_store):
+    result = apply(cli, small_store)
+    assert result.exit_code == 0, result.output
+    with Store(small_store, read_only=True) as store:
+        summary = json.loads(store.con.execute("SELECT summary FROM runs").fetchone()[0])
+    shown = counts(result.stdout)
+    assert (shown["records merged"], shown["clusters merged"], shown["cases re-pointed"],
+            shown["survivor fields filled"], shown["proposals queued"]) == (
+        summary["records_merged"], summary["clusters_merged"], summary["cases_repointed"],
+        summary["fields_filled"], summary["proposals_queued"])
+    assert result.stdout.splitlines()[-1] == (f"Merged {summary['records_merged']:,} records in "
+                                              f"{summary['clusters_merged']:,} clusters (run {summary['run_id']})")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--today", "1/11/2026"], "error: --today '1/11/2026': expected a date as YYYY-MM-DD"),
+    (["--clusters-out", "clusters.xlsx"], "error: --clusters-out clusters.xlsx: use a .csv or .parquet file name"),
+    (["--apply", "--today", "soon"], "error: --today 'soon': expected a date as YYYY-MM-DD"),
+])
+def test_bad_options_are_one_line_and_change_nothing(cli, small_store, args, message):
+    before = store_fingerprint(small_store)
+    result = cli.invoke(app, ["run", "--db", str(small_store), *args])
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", message + "\n")
+    assert store_fingerprint(small_store) == before
+
+
+def test_the_evaluate_table_says_what_the_json_says(cli, small_store, tmp_path):
+    truth_file = tmp_path / "truth.csv"
+    pl.DataFrame({"trader_id": list(truth()), "entity_id": list(truth().values())}).write_csv(truth_file)
+    args = ["evaluate", "--db", str(small_store), "--truth", str(truth_file), "-s"]
+    report = json.loads(cli.invoke(app, [*args, "--json"]).stdout)
+    result = cli.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    m = report["merge_band"]
+    assert lines[0].startswith(f"merge band (clusters): precision {m['precision']:.4f}  recall {m['recall']:.4f}")
+    assert "clusters merging chain branches" not in result.stdout    # not a synth truth file
+    rows = lines[lines.index(next(line for line in lines if line.strip().startswith("score >="))) + 1:]
+    assert [[float(x.replace(",", "")) for x in row.split()] for row in rows] == [
+        [t["threshold"], round(t["precision"], 4), round(t["recall"], 4), round(t["f1"], 4), t["predicted_pairs"]]
+        for t in report["thresholds"]]
+
+
+def test_demo_builds_a_fresh_store_from_synthetic_data_and_dry_runs_it(cli, tmp_path):
+    db, data = tmp_path / "demo.duckdb", tmp_path / "demo_data"
+    db.write_text("an old demo store, replaced")
+    result = cli.invoke(app, ["demo", "-n", "300", "--seed", "3", "--db", str(db), "--data-dir", str(data), "-s"])
+    assert result.exit_code == 0, result.output
+    assert "imported 300 traders" in result.stderr and f"store: {db}; ground truth: {data / 'truth.parquet'}" \
+        in result.stderr
+    assert result.stdout.splitlines()[0] == "full run: every record compared"
+    assert counts(result.stdout)["records"] == 300 and result.stdout.splitlines()[-1].startswith("Would merge ")
+    with Store(db, read_only=True) as store:
+        assert store.counts()["traders"] == 300
