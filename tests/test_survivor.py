@@ -9,7 +9,7 @@ import datetime as dt
 import itertools
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.rules.merging import DEFAULT_SURVIVOR_ORDER, MergeConfig
@@ -65,7 +65,9 @@ def store(tmp_path_factory):
 
 
 def load(store: Store, members: list[dict]) -> None:
-    """Exactly these members in the store's tables, and in the `members` table."""
+    """Exactly these members in the store's tables, and in the `members` table (one transaction:
+    one write to the file per example)."""
+    store.con.execute("BEGIN TRANSACTION")
     for table in ("cases", "tracks", "certificates", "whitelist", "traders"):
         store.con.execute(f"DELETE FROM {table}")
     insert(store, "traders", [trader(m["id"], created_at=CREATED[m["created"]]) for m in members])
@@ -80,8 +82,10 @@ def load(store: Store, members: list[dict]) -> None:
     store.con.execute("CREATE OR REPLACE TEMP TABLE members AS SELECT * FROM (VALUES (0, 0)) v(trader_id, component) "
                       "WHERE FALSE")
     store.con.executemany("INSERT INTO members VALUES (?, ?)", [(m["id"], m["component"]) for m in members])
+    store.con.execute("COMMIT")
 
 
+@settings(max_examples=40)
 @given(st.lists(member, min_size=1, max_size=7), orders)
 def test_the_ranking_is_the_documented_order_of_the_facts(store, drawn, order):
     members = [{**m, "id": 100 - i} for i, m in enumerate(drawn)]   # ids not in insertion order
