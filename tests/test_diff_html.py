@@ -196,5 +196,5 @@ def test_the_report_is_written_as_one_utf8_file_or_a_one_line_error(diff, tmp_pa
     assert "→" in written and Page(written).tags.count("svg") == 2
     with pytest.raises(DedupError) as caught:
         write_diff_html(diff, tmp_path / "no such folder" / "report.html")
-    assert str(caught.value).startswith(f"--html {tmp_path / 'no such folder' / 'report.html'}: cannot write")
+    assert str(caught.value).startswith(f"--html {tmp_path / 'no such folder' / 'report.html'}: no such folder")
     assert "\n" not in str(caught.value)

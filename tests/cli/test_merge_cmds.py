@@ -93,10 +93,10 @@ def test_history_lines_say_what_happened(cli, tmp_path):
     lines = merged.stdout.splitlines()
     assert lines[0] == "trader 2 'Acme Widgets Ltd': merged into 1, now 1"
     done = f"(merge 1, rules {OLDEST.hash}); moved: 1 cases; survivor filled: phone"
-    assert lines[1] == f"2026-11-02 03:00:00  run {run_id:<5} merged into 1 {done}"
+    assert lines[1] == f"2026-11-02T03:00:00  run {run_id:<5} merged into 1 {done}"
     survivor = cli.invoke(app, ["history", "--db", str(db), "--trader", "1"]).stdout.splitlines()
     assert survivor == ["trader 1 'Acme Widgets': active (whitelisted)",
-                        f"2026-11-02 03:00:00  run {run_id:<5} absorbed 2 {done}"]
+                        f"2026-11-02T03:00:00  run {run_id:<5} absorbed 2 {done}"]
 
 
 def test_a_trader_nothing_happened_to_says_so(cli, small_store):

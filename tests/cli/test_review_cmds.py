@@ -61,11 +61,12 @@ def test_the_list_is_one_line_per_proposal_newest_first(cli, queued):
     table = dedup(cli, queued, "review", "list")
     assert table.exit_code == 0 and table.stderr == ""
     header, *lines = table.stdout.splitlines()
-    assert header.split() == ["id", "run", "status", "kind", "score", "traders"]
+    assert header.split() == ["id", "run", "status", "kind", "score", "reason", "traders"]
     assert len(lines) == len(rows)
     for line, row in zip(lines, rows):
         score = f"{row['score']:.2f}" if row["score"] is not None else "-"
         assert line.split()[:5] == [str(row["proposal_id"]), str(row["run_id"]), row["status"], row["kind"], score]
+        assert f" {row['reason']} " in line
         assert line.endswith(" | ".join(f"{i} {n}" for i, n in zip(row["trader_ids"], row["names"])))
     assert [r["proposal_id"] for r in rows] == sorted((r["proposal_id"] for r in rows), reverse=True)
 
@@ -90,7 +91,8 @@ def test_show_puts_a_pair_side_by_side_with_its_explanation(cli, queued):
     text = dedup(cli, queued, "review", "show", str(pair["proposal_id"])).stdout
     lines = text.splitlines()
     assert lines[0] == f"proposal {pair['proposal_id']} (pair, score {pair['score']:.2f}), run 1: open"
-    assert lines[1].split() == [str(t) for t in pair["trader_ids"]]
+    assert lines[1] == f"  why in review: {report['reason']}"
+    assert lines[2].split() == [str(t) for t in pair["trader_ids"]]
     for field in report["differing_fields"]:
         assert any(line.startswith(f"* {field} ") for line in lines)
     expl = report["explanation"]
@@ -115,7 +117,9 @@ def test_accept_and_reject_say_what_they_did_and_decisions_list_them(cli, queued
     accepted = dedup(cli, queued, "review", "accept", str(pair["proposal_id"]), "--by", "ann",
                      "--today", "2026-11-01")
     assert accepted.exit_code == 0, accepted.output
-    assert accepted.stdout == f"accepted proposal {pair['proposal_id']}: merged 1 record(s) (run 2, decision 1)\n"
+    merged, survivor = pair["trader_ids"][1], pair["trader_ids"][0]
+    assert accepted.stdout == (f"accepted proposal {pair['proposal_id']}: merged {merged} into {survivor}, "
+                               f"which survives (run 2, decision 1)\n")
     rejected = dedup(cli, queued, "review", "reject", str(held["proposal_id"]), "--by", "bob",
                      "--note", "three firms", "--json")
     assert rejected.exit_code == 0 and json.loads(rejected.stdout)["decision_id"] == 2

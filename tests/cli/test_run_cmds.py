@@ -328,7 +328,7 @@ def test_the_apply_table_says_what_the_run_recorded(cli, small_store):
 
 @pytest.mark.parametrize("args, message", [
     (["--today", "1/11/2026"], "error: --today '1/11/2026': expected a date as YYYY-MM-DD"),
-    (["--clusters-out", "clusters.xlsx"], "error: --clusters-out clusters.xlsx: use a .csv or .parquet file name"),
+    (["--clusters-out", "clusters.xlsx"], "error: --clusters-out clusters.xlsx: use a .csv, .parquet or .pq file name"),
     (["--apply", "--today", "soon"], "error: --today 'soon': expected a date as YYYY-MM-DD"),
 ])
 def test_bad_options_are_one_line_and_change_nothing(cli, small_store, args, message):

@@ -48,7 +48,8 @@ levels = [{ kind = "missing", column = "website_domain", weight = 0.0 },
 """, source="proposals.toml")
 
 OLD, NEW = dt.datetime(2015, 1, 1), dt.datetime(2020, 1, 1)
-# Acme: S and A merge (19: S is older and survives); X is in review with A (11) and with S (9).
+# Acme: S and A merge (19: S is older and survives); X is in review with A (11) and with S (9);
+# S takes A's website, and the apply's second round scores S against X afresh (11).
 S, A, X = 1, 2, 3
 # Bolt: three records in one merge-band component, too big to merge: held. B1-B3 are in review.
 B1, B2, B3 = 11, 12, 13
@@ -73,12 +74,17 @@ def queued(tmp_path_factory):
                          for kind, ids, score, expl, status, run_id, created in rows}, again
 
 
-def test_a_review_pair_is_named_by_its_survivors_and_explained_by_its_best_pair(queued):
+def test_a_review_pair_is_explained_by_its_own_records_as_they_are_after_the_merges(queued):
     _, summary, proposals, _ = queued
     assert summary["records_merged"] == 1                   # A into S
+    assert [r["survivors_filled"] for r in summary["rounds"]] == [1, 0]   # S took A's website
     score, explanation, status, run_id, created = proposals[("pair", (S, X))]
-    assert (score, status, run_id, created) == (11.0, "open", summary["run_id"], NOW)
-    assert explanation["pair"] == [A, X] and explanation["score"] == 11.0   # not S-X's 9
+    # queued by the second round (stamped a microsecond later), with S's own score against X now:
+    # not A-X's 11 before the merge, nor S-X's 9 before S took the website
+    assert (score, status, run_id, created) == (11.0, "open", summary["run_id"], NOW + dt.timedelta(microseconds=1))
+    assert explanation["pair"] == [S, X] and explanation["score"] == 11.0
+    website = next(c for c in explanation["comparisons"] if c["comparison"] == "website")
+    assert website["weight"] == 2.0
     assert explanation["band"] == "review"
     assert [c["comparison"] for c in explanation["comparisons"]] == ["name", "postcode", "phone", "website"]
 
@@ -87,7 +93,9 @@ def test_a_held_cluster_is_queued_whole_without_the_pairs_inside_it(queued):
     _, summary, proposals, _ = queued
     score, why, status, _, _ = proposals[("held_cluster", (B1, B2, B3))]
     assert score is None and status == "open"
-    assert why == {"reason": "cluster larger than max_cluster_size", "size": 3, "max_cluster_size": 2}
+    assert why == {"reason": "cluster larger than max_cluster_size", "size": 3, "max_cluster_size": 2,
+                   "edges": [{"left_id": B1, "right_id": B2, "score": 15.0},
+                             {"left_id": B2, "right_id": B3, "score": 15.0}]}
     assert set(proposals) == {("pair", (S, X)), ("held_cluster", (B1, B2, B3))}   # no (B1, B3)
     assert summary["proposals_queued"] == 2
 
