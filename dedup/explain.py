@@ -11,7 +11,11 @@ pair (no unnest or grouping, so it stays cheap over millions of pairs):
      "comparisons": [{"comparison": "name", "level": 1, "label": "name_norm equal", "weight": 9.0},
                      ...],
      "hard_rules": [{"rule": "different_house_number", "effect": "review_only"}],
+     "shared_evidence": [{"evidence": "shared_address", "weight": -3.2}],
      "score": 15.0, "band": "merge"}
+
+(`shared_evidence` only with a rule set that has `[[shared_evidence]]`: the adjustments the pair
+got, `dedup.rules.shared`.)
 
 Merges store it as their explanation; `dedup explain A B` can reuse it unchanged.
 """
@@ -37,6 +41,9 @@ def rule_terms_sql(rules: RuleSet, tables: StageTables) -> SqlStep:
     for k, rule in enumerate(rules.hard_rules):
         columns += [f"?::VARCHAR AS h{k}_name", f"?::VARCHAR AS h{k}_effect"]
         params += [rule.name, rule.effect]
+    for j, evidence in enumerate(rules.shared_evidence):
+        columns.append(f"?::VARCHAR AS e{j}_name")
+        params.append(evidence.name)
     return SqlStep("create rule terms",
                    f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.rule_terms)} AS "
                    f"SELECT {', '.join(columns) or '1 AS empty'}", params)
@@ -65,9 +72,15 @@ def explanation_query(rules: RuleSet, scored_table: str, tables: StageTables) ->
              f"THEN {{'rule': w.h{k}_name, 'effect': w.h{k}_effect}} END"
              for k, h in enumerate(rules.hard_rules)]
     hard = f"list_filter([{', '.join(fired)}], lambda x: x IS NOT NULL)" if fired else "[]"
+    # Shared-evidence adjustments (dedup.rules.shared) the pair got, if any.
+    adjusted = [f"CASE WHEN s.{quote_ident(e.column)} <> 0 "
+                f"THEN {{'evidence': w.e{j}_name, 'weight': s.{quote_ident(e.column)}}} END"
+                for j, e in enumerate(rules.shared_evidence)]
+    shared = (f", 'shared_evidence': list_filter([{', '.join(adjusted)}], lambda x: x IS NOT NULL)"
+              if adjusted else "")
     return f"""
         SELECT s.left_id, s.right_id, to_json({{
             'pair': [s.left_id, s.right_id], 'blocking_rule': s.blocking_rule,
-            'comparisons': [{', '.join(comparisons)}], 'hard_rules': {hard},
+            'comparisons': [{', '.join(comparisons)}], 'hard_rules': {hard}{shared},
             'score': s.score, 'band': s.band}})::JSON AS explanation
         FROM {quote_ident(scored_table)} s CROSS JOIN {quote_ident(tables.rule_terms)} w"""

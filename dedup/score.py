@@ -11,6 +11,7 @@ from __future__ import annotations
 from dedup.columns import NORMALISED_COLUMNS
 from dedup.rules.levels import sectors_column, tf_column, tokens_column
 from dedup.rules.ruleset import RuleSet
+from dedup.rules.shared import SharedEvidence
 from dedup.sql import SqlStep, quote_ident
 from dedup.tables import StageTables
 
@@ -147,17 +148,34 @@ def score_pairs_sqls(rules: RuleSet, tables: StageTables, *, pairs_table: str | 
                    if h.effect == "review_only"]
     never_sql = " OR ".join(never) or "FALSE"
     review_only_sql = " OR ".join(review_only) or "FALSE"
-    return [term_frequencies_sql(c, tables) for c in tfs] + [sector_spread_sql(c, tables) for c in spread] + [SqlStep(
+    values = pair_values_query(tables, pairs_table, tfs, token_columns, spread, similarities)
+    shared = [quote_ident(e.column) for e in rules.shared_evidence]
+    if shared:  # each shared-evidence adjustment from its counts table (dedup.rules.shared)
+        joins = "".join(f" LEFT JOIN {quote_ident(tables.shared_counts(e.name))} sh{i} ON {e.join_expr(f'sh{i}')}"
+                        for i, e in enumerate(rules.shared_evidence))
+        adjustments = ", ".join(f"{e.adjustment_expr(f'sh{i}')} AS {quote_ident(e.column)}"
+                                for i, e in enumerate(rules.shared_evidence))
+        values = f"SELECT v.*, {adjustments} FROM ({values}) v{joins}"
+        weights = " + ".join([weights, *shared])
+    return [term_frequencies_sql(c, tables) for c in tfs] + [sector_spread_sql(c, tables) for c in spread] + [
+        shared_counts_sql(e, tables) for e in rules.shared_evidence] + [SqlStep(
         "score pairs",
         f"CREATE OR REPLACE TEMP TABLE {quote_ident(output)} AS "
         f"SELECT *, ({never_sql}) AS never_match, CASE WHEN {never_sql} THEN 'none' "
         f"WHEN score >= ? AND NOT ({review_only_sql}) THEN 'merge' "
         f"WHEN score >= ? THEN 'review' ELSE 'none' END AS band "
         f"FROM (SELECT *, {weights} AS score FROM ("
-        f"SELECT left_id, right_id, blocking_rule, {', '.join(levels_and_flags)} "
-        f"FROM ({pair_values_query(tables, pairs_table, tfs, token_columns, spread, similarities)})))",
+        f"SELECT left_id, right_id, blocking_rule, {', '.join([*levels_and_flags, *shared])} "
+        f"FROM ({values})))",
         (rules.merge_threshold, rules.review_threshold),
     )]
+
+
+def shared_counts_sql(evidence: SharedEvidence, tables: StageTables) -> SqlStep:
+    """Per value of a shared-evidence entry's columns: how many distinct businesses hold it."""
+    return SqlStep(f"businesses sharing {evidence.name}",
+                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.shared_counts(evidence.name))} AS "
+                   f"{evidence.counts_query(tables.normalised)}")
 
 
 def band_counts_sql(scored: str) -> SqlStep:

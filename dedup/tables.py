@@ -71,6 +71,10 @@ class StageTables:
         """Per value of a normalised column: its share and weight adjustment."""
         return self._named(f"tf_{column}")
 
+    def shared_counts(self, evidence: str) -> str:
+        """Per value of a shared-evidence entry (`dedup.rules.shared`): the businesses holding it."""
+        return self._named(f"shared_{evidence}")
+
     def sectors(self, column: str) -> str:
         """Per value of a normalised column: the postcode sectors it is found in."""
         return self._named(f"sectors_{column}")

@@ -95,6 +95,8 @@ def explain(
     for c in report["comparisons"]:
         typer.echo(f"{c['comparison']:<14}{str(c['left'])[:32]:<34}{str(c['right'])[:32]:<34}"
                    f"{c['weight']:>+8.2f}  {c['label']}")
+    for e in report.get("shared_evidence") or []:
+        typer.echo(f"{'shared':<14}{'held by many businesses: ' + e['evidence']:<68}{e['weight']:>+8.2f}")
     for h in report["hard_rules"]:
         typer.echo(f"hard rule {h['rule']} fired: {h['effect']}")
     typer.echo(f"blocked by: {', '.join(report['blocked_by']) or 'no blocking rule (a run would never compare them)'}")

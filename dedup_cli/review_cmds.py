@@ -151,6 +151,8 @@ def review_show(
         typer.echo(f"  comparisons (pair {expl.get('pair')}, blocked by {expl.get('blocking_rule')}):")
         for c in expl["comparisons"]:
             typer.echo(f"    {c['comparison']:<14} level {c['level']}  {c['weight']:>7.2f}  {c['label']}")
+        for e in expl.get("shared_evidence") or []:
+            typer.echo(f"    {'shared':<14} {e['evidence']:<7}  {e['weight']:>7.2f}  held by many businesses")
         rules = expl.get("hard_rules") or []
         typer.echo("  hard rules: " + (", ".join(f"{h.get('rule')} ({h.get('effect', '')})".replace(" ()", "")
                                                   for h in rules) or "none"))

@@ -23,6 +23,7 @@ from dedup.rules.hard import HARD_RULE_CONDITIONS, HardRule
 from dedup.rules.keys import unknown_keys
 from dedup.rules.levels import Comparison, Level
 from dedup.rules.merging import MERGE_KEYS, MergeConfig
+from dedup.rules.shared import SharedEvidence
 
 DEFAULT_RULES = "default.toml"
 
@@ -42,6 +43,8 @@ class RuleSet:
         max_cluster_size: clusters larger than this are never merged automatically.
         keep_apart: hard rules (by name) whose two records must never end in one cluster: a
             cluster holding such a pair is held for review (`clustering.keep_apart`).
+        shared_evidence: evidence whose weight falls with the number of different businesses
+            holding it (`[[shared_evidence]]`, see `dedup.rules.shared`).
         description: free text.
         merge: survivor order and field survivorship for merges (the optional `[merge]` table).
         text: the TOML the rule set was read from (stored with each apply run, so `dedup diff`
@@ -59,6 +62,7 @@ class RuleSet:
     description: str = ""
     merge: MergeConfig = MergeConfig()
     keep_apart: tuple[str, ...] = ()
+    shared_evidence: tuple[SharedEvidence, ...] = ()
     text: str = field(default="", compare=False, repr=False)
 
     @property
@@ -131,6 +135,8 @@ class RuleSet:
                                                 levels=tuple(levels)))
         hard = [loader.build_from(HardRule, f"hard_rules[{i}]", h)
                 for i, h in enumerate(loader.list_of(data, "hard_rules", "hard_rules", optional=True))]
+        shared = [loader.build_from(SharedEvidence, f"shared_evidence[{i}]", e) for i, e in
+                  enumerate(loader.list_of(data, "shared_evidence", "shared_evidence", optional=True))]
         clustering = loader.table(data, "clustering", CLUSTERING_KEYS)
         max_cluster = loader.get(clustering, "max_cluster_size", int, "clustering.max_cluster_size")
         keep_apart = (clustering or {}).get("keep_apart", [])
@@ -149,6 +155,7 @@ class RuleSet:
                                     table={k: v for k, v in merge_table.items() if k in MERGE_KEYS})
         _check_unique(problems, "blocking.rules", [r.name for r in rules if r])
         _check_unique(problems, "comparisons", [c.name for c in comparisons if c])
+        _check_unique(problems, "shared_evidence", [e.name for e in shared if e])
         if problems:
             count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
             raise DedupError(f"{count} in {source}: " + "; ".join(problems))
@@ -156,12 +163,12 @@ class RuleSet:
                    blocking=tuple(rules), max_block_size=max_block, comparisons=tuple(comparisons),
                    hard_rules=tuple(hard), max_cluster_size=max_cluster,
                    description=data.get("description", ""), merge=merge_config,
-                   keep_apart=tuple(keep_apart), text=text)
+                   keep_apart=tuple(keep_apart), shared_evidence=tuple(e for e in shared if e), text=text)
 
 
 #: The keys each table of a rule file may hold (the tables of lists take their dataclass's fields).
 TOP_LEVEL_KEYS = ("name", "description", "thresholds", "clustering", "blocking", "comparisons",
-                  "hard_rules", "merge")
+                  "hard_rules", "merge", "shared_evidence")
 THRESHOLD_KEYS = ("merge", "review")
 BLOCKING_KEYS = ("max_block_size", "rules")
 CLUSTERING_KEYS = ("max_cluster_size", "keep_apart")
