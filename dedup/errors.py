@@ -33,7 +33,8 @@ class SqlError(DedupError):
 def is_interrupt(exc: BaseException) -> bool:
     """Whether `exc` is Ctrl-C: a KeyboardInterrupt, or DuckDB's interrupt of the statement it
     was running when the signal came (raised as its InterruptException, which the Runner wraps
-    in a SqlError, or as "Query interrupted" from an Arrow fetch)."""
+    in a SqlError, or as "Query interrupted" from an Arrow fetch), or a KeyboardInterrupt that
+    DuckDB met while it read Arrow data from Python and reported as its own error."""
     import duckdb
 
     if isinstance(exc, KeyboardInterrupt):
@@ -41,4 +42,7 @@ def is_interrupt(exc: BaseException) -> bool:
     if isinstance(exc, RuntimeError) and str(exc) == "Query interrupted":
         return True
     cause = exc.cause if isinstance(exc, SqlError) else exc.__cause__
-    return isinstance(exc, duckdb.InterruptException) or isinstance(cause, duckdb.InterruptException)
+    if isinstance(exc, duckdb.InterruptException) or isinstance(cause, duckdb.InterruptException):
+        return True
+    # a Ctrl-C while DuckDB read an Arrow stream from Python: "... failed: KeyboardInterrupt"
+    return isinstance(cause, duckdb.Error) and "KeyboardInterrupt" in str(cause)

@@ -43,11 +43,14 @@ class SqlStep:
 
 
 @contextlib.contextmanager
-def _sigint_deferred() -> Iterator[None]:
+def sigint_deferred() -> Iterator[None]:
     """Hold back SIGINT for the block and deliver it after, as KeyboardInterrupt.
 
     A Ctrl-C that lands while COMMIT runs would otherwise surface after DuckDB committed but
-    before the commit was counted, and the command would say nothing was changed. Off the main
+    before the commit was counted, and the command would say nothing was changed. Work that
+    hands Arrow data between polars and DuckDB inside a transaction (an apply run's later
+    rounds) runs under it too: a KeyboardInterrupt raised inside such a hand-over can leave the
+    connection in a state where the transaction can no longer be rolled back cleanly. Off the main
     thread (where signal handlers cannot be set) the block runs as it is.
     """
     if threading.current_thread() is not threading.main_thread():
@@ -102,9 +105,12 @@ class Runner:
         try:
             yield
         except BaseException:
-            self.con.rollback()
+            try:
+                self.con.rollback()
+            except duckdb.Error:  # the transaction is gone with its connection: nothing committed
+                pass
             raise
-        with _sigint_deferred():  # a Ctrl-C during COMMIT waits until its outcome is counted
+        with sigint_deferred():  # a Ctrl-C during COMMIT waits until its outcome is counted
             self.run(SqlStep(f"commit {name}", "COMMIT"))
             Runner.commits += 1
 

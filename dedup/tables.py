@@ -73,7 +73,7 @@ class StageTables:
 
     def shared_counts(self, evidence: str) -> str:
         """Per value of a shared-evidence entry (`dedup.rules.shared`): the businesses holding it."""
-        return self._named(f"shared_{evidence}")
+        return self._named(f"businesses_{evidence}")
 
     def sectors(self, column: str) -> str:
         """Per value of a normalised column: the postcode sectors it is found in."""

@@ -27,7 +27,8 @@ RULES = dataclasses.replace(
                                    Level("else", -8.0))),
                  Comparison("postcode", (Level("missing", 0.0, "postcode"), Level("exact", 7.0, "postcode"),
                                          Level("else", -4.0)))),
-    hard_rules=(HardRule("different_unit", "never_match"), HardRule("different_house_number", "review_only")))
+    hard_rules=(HardRule("different_unit", "never_match"), HardRule("different_house_number", "review_only")),
+    shared_evidence=())  # the hand-made scored table below has no adjustment column
 TABLES = StageTables()
 
 

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup.errors import SqlError, is_interrupt
-from dedup.sql import Runner, SqlStep, _sigint_deferred, quote_ident
+from dedup.sql import Runner, SqlStep, quote_ident, sigint_deferred
 
 
 @pytest.fixture
@@ -211,12 +211,12 @@ def test_ctrl_c_during_commit_waits_until_the_commit_is_counted(store_file):
 def test_the_deferral_holds_a_signal_until_the_block_ends_and_restores_the_handler():
     handler, reached = signal.getsignal(signal.SIGINT), []
     with pytest.raises(KeyboardInterrupt):
-        with _sigint_deferred():
+        with sigint_deferred():
             os.kill(os.getpid(), signal.SIGINT)
             reached.append("after the signal")
     assert reached == ["after the signal"]
     assert signal.getsignal(signal.SIGINT) is handler
-    with _sigint_deferred():   # no signal, nothing raised
+    with sigint_deferred():   # no signal, nothing raised
         reached.append("quiet")
     assert reached[-1] == "quiet"
 

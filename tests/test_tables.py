@@ -28,7 +28,8 @@ def names(tables: StageTables) -> set[str]:
     per_column = {f(c) for c in NORMALISED_COLUMNS for f in (tables.term_frequencies, tables.sectors)}
     per_import = {tables.import_stage(kind, spec.name) for spec in IMPORT_TABLES
                   for kind in ("raw", "typed", "problems")}
-    return fixed | per_column | per_import
+    per_evidence = {tables.shared_counts(e.name) for e in RuleSet.default().shared_evidence}
+    return fixed | per_column | per_import | per_evidence
 
 
 def test_names_are_distinct_and_prefixed():

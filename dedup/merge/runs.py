@@ -27,7 +27,7 @@ from dedup.merge.proposals import queue_proposals_sqls
 from dedup.pipeline import RunResult, StageHook, StageTimer, run_pipeline
 from dedup.proposal_reasons import proposal_reasons_sql
 from dedup.rules.ruleset import RuleSet
-from dedup.sql import Runner, SqlStep, quote_ident
+from dedup.sql import Runner, SqlStep, quote_ident, sigint_deferred
 from dedup.store import Store
 from dedup.tables import StageTables
 
@@ -178,8 +178,9 @@ def apply_in_transaction(store: Store, result: RunResult, run_id: int, *, today:
             rounds.append({"round": number, "records_merged": merged, "survivors_filled": filled})
             if not merged or not filled or number == MAX_ROUNDS:
                 break
-            current = run_pipeline(store, result.rules, today=today, on_stage=on_stage,
-                                   tables=result.tables, increment=result.tables.refilled)
+            with sigint_deferred():  # its Arrow hand-overs are no place for a KeyboardInterrupt
+                current = run_pipeline(store, result.rules, today=today, on_stage=on_stage,
+                                       tables=result.tables, increment=result.tables.refilled)
             timer.stats.extend(current.stages)
         summary = {"run_id": run_id, **result.summary, **counts, "rounds": rounds,
                    "converged": not (merged and filled),

@@ -42,7 +42,7 @@ class SharedEvidence:
 
     Args:
         name: the entry's name (lower case, digits, underscores): names the adjustment in
-            explanations and its column in the scored pairs.
+            explanations and its column (`adj_<name>`) in the scored pairs.
         on: the normalised columns whose values together make the evidence.
         distinct: the normalised column that tells businesses apart (default `name_key`).
     """
@@ -66,7 +66,7 @@ class SharedEvidence:
     @property
     def column(self) -> str:
         """The scored pairs' column holding this adjustment."""
-        return f"shared_{self.name}"
+        return f"adj_{self.name}"
 
     def counts_query(self, normalised: str) -> str:
         """Per value of `on`: k, the distinct businesses holding it (values held by one left out)."""
