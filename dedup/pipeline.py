@@ -216,6 +216,7 @@ def summarise(runner: Runner, tables: StageTables, since: dt.datetime | None = N
                coalesce(max(size) FILTER (WHERE NOT held), 1),
                count(DISTINCT component) FILTER (WHERE held)
         FROM {quote_ident(tables.clusters)} WHERE component IS NOT NULL"""))
+    sizes = dict(runner.fetchall(cluster_sizes_sql(tables)))
     by_rule = dict(runner.fetchall(pairs_by_rule_sql(tables.candidate_pairs)))
     mode = ({"mode": "full"} if since is None else
             {"mode": "incremental", "since": since.isoformat(timespec="seconds"), "increment_records": increment})
@@ -230,7 +231,23 @@ def summarise(runner: Runner, tables: StageTables, since: dt.datetime | None = N
         "records_to_merge": to_merge,
         "largest_cluster": largest,
         "clusters_held_for_review": held,
+        "cluster_sizes": {label: int(sizes.get(label, 0)) for label, _, _ in CLUSTER_SIZE_BINS},
     }
+
+
+#: The bins of the summary's `cluster_sizes`: label, smallest and largest size.
+CLUSTER_SIZE_BINS = (("2", 2, 2), ("3-5", 3, 5), ("6-20", 6, 20), ("21-100", 21, 100), ("over 100", 101, None))
+
+
+def cluster_sizes_sql(tables: StageTables) -> SqlStep:
+    """How many clusters the run would merge (not held) fall in each of `CLUSTER_SIZE_BINS`."""
+    cases = " ".join(f"WHEN size >= {low}" + (f" AND size <= {high}" if high else "") + f" THEN '{label}'"
+                     for label, low, high in CLUSTER_SIZE_BINS)
+    return SqlStep("cluster sizes", f"""
+        SELECT CASE {cases} END AS bin, count(*) FROM (
+            SELECT component, any_value(size) AS size FROM {quote_ident(tables.clusters)}
+            WHERE component IS NOT NULL AND NOT held GROUP BY component)
+        GROUP BY bin""")
 
 
 def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,

@@ -42,6 +42,7 @@ def _print_summary(summary: dict) -> None:
         ("pairs in review band", summary["pairs_review_band"]),
         ("clusters to merge", summary["clusters"]),
         ("largest cluster", summary["largest_cluster"]),
+        *((f"  of {size} records", n) for size, n in summary["cluster_sizes"].items()),
         ("clusters held for review", summary["clusters_held_for_review"]),
     ])
     print_stage_times(summary)

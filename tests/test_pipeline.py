@@ -63,3 +63,21 @@ def test_a_brands_website_does_not_tie_a_record_to_one_of_its_branches(tmp_path)
     website = {e["comparison"]: e for e in shop["comparisons"]}["website"]
     assert website["weight"] > 0 and "no more than 3 postcode sectors" in website["label"]
     assert shop["band"] == "merge"
+
+
+def test_the_summary_gives_the_merged_clusters_sizes(tmp_path):
+    import dedup
+    from dedup.synth import generate, write_tables
+
+    write_tables(generate(3000, seed=4), tmp_path / "data", "parquet")
+    dedup.import_data(tmp_path / "s.duckdb", directory=tmp_path / "data")
+    with Store(tmp_path / "s.duckdb", read_only=True) as store:
+        result = run_pipeline(store, RuleSet.default(), today=TODAY)
+        merged = result.clusters(held=True).filter(~pl.col("held"))
+    sizes = merged.group_by("cluster_id").len().filter(pl.col("len") > 1)["len"]
+    expected = {"2": (sizes == 2).sum(), "3-5": sizes.is_between(3, 5).sum(),
+                "6-20": sizes.is_between(6, 20).sum(), "21-100": sizes.is_between(21, 100).sum(),
+                "over 100": (sizes > 100).sum()}
+    summary = result.summary
+    assert summary["cluster_sizes"] == expected and sum(expected.values()) == summary["clusters"] > 100
+    assert expected["3-5"] > 0 and expected["6-20"] > 0
