@@ -14,6 +14,6 @@ NORMALISED_COLUMNS = {
     "address_unit": "unit / flat designator, e.g. 'unit 3'",
     "address_street": "street line, normalised",
     "address_town": "post town: the last address line that is not a county",
-    "phone": "UK phone number, national digits",
+    "phone": "UK phone number as national digits, another country's as + and its digits",
     "website_domain": "registered domain of the website",
 }

@@ -21,7 +21,7 @@ Two renderers of that one rule, which a test holds to the same answers:
 Why survivorship tests the raw value with this rule rather than asking "is the normalised field
 null?": for postcodes the two are the same (the normaliser keeps an invalid postcode as text and
 nulls only a missing one), but for phones and websites the normaliser also nulls values that are
-present and merely useless for matching, such as a foreign number, "ring the shop" or a
+present and merely useless for matching, such as a number too short to dial, "ring the shop" or a
 facebook.com page. Those are what an adviser reads on the record, and a fill must never overwrite
 a value, only supply one where there is none. (The address normaliser also applies this rule to
 the address with its postcodes taken out, so "N/A, TR1 1AA" compares as no address; a merge keeps

@@ -1,8 +1,9 @@
 """Phone number and website normalisation.
 
 Both reduce a free-text contact field to the one token two records of the
-same business would share: a UK national phone number, or a registrable
-web domain.
+same business would share: a phone number (UK national digits, another
+country's number with its code, never a UK number made up from a foreign one),
+or a registrable web domain.
 """
 
 import polars as pl
@@ -11,21 +12,37 @@ from dedup.missing import present_expr
 from dedup.normalise._text import staged
 
 # The first run of digits and the separators people type inside a number:
-# "Tel: 01872 123456 / 07700 900123" gives "01872 123456".
+# "Tel: 01872 123456 / 07700 900123" gives "01872 123456"; an extension ("x123", "ext. 12")
+# is not read, as its letters end the run.
 _FIRST_NUMBER = r"(\+?\s*\(?\d[\d\s\-().]*\d)"
+# The same, with a slash between two digits read as a separator ("310/246-1501",
+# "0161/234 5678"); tried first, and used when it gives a number.
+_FIRST_NUMBER_SLASHED = r"(\+?\s*\(?\d(?:[\d\s\-().]|\d/\d)*\d)"
 
-# "+44 (0)1872 ...": the bracketed trunk zero is dropped before reading.
+# "+44 (0)1872 ...", "+353 (0)1 ...": the bracketed trunk zero is dropped before reading.
 _TRUNK_ZERO = r"\(0\)"
 
 # UK national numbers: a 0, a non-zero digit, then 8 or 9 more digits.
 _NATIONAL = r"^0[1-9]\d{8,9}$"
 
+# Any other number with its country code: "+", a code not starting 0, 7 to 15 digits in all
+# (E.164 allows at most 15).
+_INTERNATIONAL = r"^\+[1-9]\d{6,14}$"
+
+# A North American number (NANP): area code and exchange each start 2-9. Ten such digits with
+# no prefix are kept as typed ("310-246-1501" gives "3102461501"), never read as a UK number.
+_NORTH_AMERICAN = r"^[2-9]\d{2}[2-9]\d{6}$"
+
 # Ten digits starting like a geographic (1, 2), 03 or mobile (7) number is
-# an eleven digit number typed without its trunk zero ("1872 123456").
+# an eleven digit number typed without its trunk zero ("1872 123456"), unless it
+# looks North American (above).
 _MISSING_TRUNK_ZERO = r"^[1-37]\d{9}$"
 
 # "44" followed by a full national number without its 0, typed without "+".
 _BARE_COUNTRY_CODE = r"^44\d{9,10}$"
+
+# "1" and a North American number: the NANP's own way of dialling it ("1-800-...").
+_NORTH_AMERICAN_WITH_ONE = r"^1[2-9]\d{2}[2-9]\d{6}$"
 
 # Second-level domains under .uk where the registrable domain has 3 labels.
 UK_SECOND_LEVEL: frozenset[str] = frozenset(
@@ -52,59 +69,71 @@ _SCHEME = r"^(?:https?:?/+|[a-z][a-z0-9+.\-]*://+|//+)"
 _HOSTNAME = r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:[a-z]{2,}|xn--[a-z0-9\-]+)$"
 
 
-def _uk_national(run: pl.Expr, digits: pl.Expr) -> pl.Expr:
-    """Rewrite the digits of a phone number in UK national form.
+def _read_number(run: pl.Expr) -> pl.Expr:
+    """Rewrite a typed number as a UK national number, an international one, or bare digits.
 
     Args:
-        run: The number as typed (first digit run, may start with "+").
-        digits: The same number reduced to its digits.
+        run: The number as typed (a run of digits and separators, may start with "+").
 
     Returns:
-        National digits starting with 0, or null for a non-UK international
-        number ("+33 ...", "0033 ...").
+        National digits starting with 0 for a UK number (from "+44 ...", "0044 ...",
+        "44 ..." or a 10-digit number missing its trunk zero); "+" and the digits for any other
+        country's number typed with its code ("+1 ...", "001 ...", "1-310-..."); ten North
+        American digits without a prefix as they are; null for anything else.
     """
-    bare_country_code = digits.str.contains(_BARE_COUNTRY_CODE)
-    # Digits after the UK country code; a redundant trunk 0 ("+44 0 1872")
-    # is dropped so it is not doubled below.
-    after_country_code = (
-        pl.when(digits.str.starts_with("0044"))
-        .then(digits.str.slice(4))
-        .when(run.str.starts_with("+") | bare_country_code)
-        .then(pl.when(digits.str.starts_with("44")).then(digits.str.slice(2)))
-        .str.strip_prefix("0")
+    digits, with_code, read = pl.field("digits"), pl.field("with_code"), pl.field("read")
+    # The digits after the international prefix: "+" or "00" (or a bare "44 ..." UK number, or
+    # "1" and a North American number).
+    with_code_expr = (
+        pl.when(pl.field("run").str.starts_with("+")).then(digits)
+        .when(digits.str.starts_with("00")).then(digits.str.slice(2))
+        .when(digits.str.contains(_BARE_COUNTRY_CODE) | digits.str.contains(_NORTH_AMERICAN_WITH_ONE))
+        .then(digits)
     )
-    international = (
-        digits.str.starts_with("00") | run.str.starts_with("+") | bare_country_code
-    )
-    return (
-        pl.when(international)
-        .then("0" + after_country_code)
-        .when(digits.str.contains(_MISSING_TRUNK_ZERO))
+    # A UK number's digits after its country code; a redundant trunk 0 ("+44 0 1872") is
+    # dropped so it is not doubled.
+    uk = pl.when(with_code.str.starts_with("44")).then("0" + with_code.str.slice(2).str.strip_prefix("0"))
+    read_expr = (
+        pl.when(with_code.is_not_null())
+        .then(pl.coalesce(uk, "+" + with_code))
+        .when(digits.str.contains(_MISSING_TRUNK_ZERO) & ~digits.str.contains(_NORTH_AMERICAN))
         .then("0" + digits)
         .otherwise(digits)
     )
+    valid = read.str.contains(_NATIONAL) | read.str.contains(_INTERNATIONAL) | read.str.contains(_NORTH_AMERICAN)
+    return staged(
+        {"run": run},
+        {"digits": pl.field("run").str.replace_all(r"\D", "")},
+        {"with_code": with_code_expr},
+        {"read": read_expr},
+        {"phone": pl.when(valid).then(read)},
+        output=("phone",),
+    ).struct.field("phone")
 
 
 def phone_expr(col: pl.Expr) -> pl.Expr:
-    """Normalise a UK phone number to national digits.
+    """Normalise a phone number: UK national digits, or another country's number in full.
 
-    "+44 (0)1872 123456", "0044 1872 123456", "+441872123456",
-    "(01872) 123456" and "01872-123456" all give "01872123456". Only the
-    first number in the field is read.
+    "+44 (0)1872 123456", "0044 1872 123456", "+441872123456", "(01872) 123456",
+    "01872-123456" and "01872 123456 ext. 22" all give "01872123456"; "+1 (310) 246-1501",
+    "001 310 246 1501" and "1-310-246-1501" give "+13102461501"; "310/246-1501" and
+    "310.246.1501" give "3102461501" (ten North American digits are kept as they are, never
+    made a UK number). Only the first number in the field is read ("01872 123456 / 07700
+    900123"); a slash between digits is read as a separator when that gives a number.
 
     Args:
         col: Raw phone (String) expression.
 
     Returns:
-        String expression of 10 or 11 digits starting with 0, or null when
-        the value is missing (`dedup.missing`) or not a UK number of that length.
+        String expression: 10 or 11 digits starting with 0 (UK), "+" and 7 to 15 digits
+        (another country), or 10 North American digits; null when the value is missing
+        (`dedup.missing`) or none of those.
     """
-    run, national = pl.field("run"), pl.field("national")
+    text = pl.field("text")
     return staged(
-        {"run": present_expr(col).str.replace_all(_TRUNK_ZERO, "").str.extract(_FIRST_NUMBER)},
-        {"digits": run.str.replace_all(r"\D", "")},
-        {"national": _uk_national(run, pl.field("digits"))},
-        {"phone": pl.when(national.str.contains(_NATIONAL)).then(national)},
+        {"text": present_expr(col).str.replace_all(_TRUNK_ZERO, "")},
+        {"phone": pl.coalesce(_read_number(text.str.extract(_FIRST_NUMBER_SLASHED)),
+                              _read_number(text.str.extract(_FIRST_NUMBER)))},
         output=("phone",),
     ).struct.field("phone")
 
