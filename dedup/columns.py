@@ -9,6 +9,7 @@ NORMALISED_COLUMNS = {
     "postcode": "canonical UK postcode (or the raw text when invalid)",
     "postcode_sector": "postcode sector, e.g. 'TR1 1'",
     "postcode_district": "postcode district, e.g. 'TR1'",
+    "postal_code_other": "another country's postal code (US ZIP, Eircode, ...), cleaned; null for a UK postcode",
     "address_norm": "address lines, normalised",
     "address_number": "house or building number",
     "address_unit": "unit / flat designator, e.g. 'unit 3'",

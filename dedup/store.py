@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from dedup.errors import DedupError
-from dedup.normalise.cache import cache_schema_sqls
+from dedup.normalise.cache import added_columns_sqls, cache_schema_sqls
 from dedup.proposal_reasons import BACKFILL_REASONS
 from dedup.schema import IMPORT_TABLES, TableSpec
 from dedup.sql import Runner, SqlStep, quote_ident
@@ -191,6 +191,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "rule_sets", tuple(_rule_sets_schema_sqls())),
     Migration(5, "trader_normalised (cache of normalised fields)", tuple(cache_schema_sqls())),
     Migration(6, "proposals reason; status undone", tuple(_proposal_reason_sqls())),
+    Migration(7, "trader_normalised postal_code_other", tuple(added_columns_sqls())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -91,9 +91,10 @@ def explain(
         print_json(report)
         return
     left, right = report["pair"]
-    typer.echo(f"{'comparison':<14}{'trader ' + str(left):<34}{'trader ' + str(right):<34}{'weight':>8}  level")
+    width = max([14, *(len(c["comparison"]) + 2 for c in report["comparisons"])])
+    typer.echo(f"{'comparison':<{width}}{'trader ' + str(left):<34}{'trader ' + str(right):<34}{'weight':>8}  level")
     for c in report["comparisons"]:
-        typer.echo(f"{c['comparison']:<14}{str(c['left'])[:32]:<34}{str(c['right'])[:32]:<34}"
+        typer.echo(f"{c['comparison']:<{width}}{str(c['left'])[:32]:<34}{str(c['right'])[:32]:<34}"
                    f"{c['weight']:>+8.2f}  {c['label']}")
     for e in report.get("shared_evidence") or []:
         typer.echo(f"{'shared':<14}{'held by many businesses: ' + e['evidence']:<68}{e['weight']:>+8.2f}")

@@ -53,6 +53,16 @@ def small_store(db_path, traders_small_csv) -> Path:
     return db_path
 
 
+@pytest.fixture
+def mixed_store(db_path, traders_small_csv) -> Path:
+    """A store holding traders_small and traders_abroad: US and Irish traders with ZIPs, an
+    Eircode, US phone formats and a record with no postcode (duplicates in column `entity`)."""
+    with Store(db_path) as store:
+        for path in (traders_small_csv, DATA / "traders_abroad.csv"):
+            import_files(store.runner, [ImportSource(TABLES_BY_NAME["traders"], path, {})])
+    return db_path
+
+
 def store_fingerprint(path: Path) -> dict[str, str]:
     """A digest of every table's full content, to show a store did not change."""
     with Store(path, read_only=True) as store:

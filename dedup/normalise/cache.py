@@ -54,6 +54,14 @@ def cache_schema_sqls() -> list[SqlStep]:
         )""")]
 
 
+def added_columns_sqls() -> list[SqlStep]:
+    """Migration 7: the normalised columns added since migration 5 made the table
+    (`postal_code_other`); a store made since has them already. Rows written before carry
+    another `VERSION`, so they are never read."""
+    return [SqlStep("trader_normalised postal_code_other",
+                    f"ALTER TABLE {CACHE} ADD COLUMN IF NOT EXISTS postal_code_other VARCHAR")]
+
+
 def _raw_matches(cache: str, traders: str) -> str:
     return " AND ".join(f"{cache}.{quote_ident('raw_' + f)} IS NOT DISTINCT FROM {traders}.{quote_ident(f)}"
                         for f in RAW_FIELDS)

@@ -23,6 +23,7 @@ NORMALISED_FIELDS: tuple[str, ...] = (
     "postcode_area",
     "postcode_district",
     "postcode_sector",
+    "postal_code_other",
     "address_norm",
     "address_number",
     "address_unit",

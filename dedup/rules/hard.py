@@ -68,10 +68,11 @@ HARD_RULE_CONDITIONS = {
         "apart (chain branches; TR1 1AA and TR11 1AA are one typo apart)",
     ),
     "name_only": (
-        "NOT coalesce(postcode_l = postcode_r "
+        "NOT coalesce(postcode_l = postcode_r OR postal_code_other_l = postal_code_other_r "
         "OR jaro_winkler_similarity(address_street_l, address_street_r) >= 0.9 "
         f"OR phone_l = phone_r OR {SAME_LOCAL_WEBSITE}, FALSE)",
-        "nothing but the name corroborates the pair: no full postcode, street (up to a typo), phone "
+        "nothing but the name corroborates the pair: no full postcode (or other country's postal "
+        "code), street (up to a typo), phone "
         "or website in common (a similar postcode, the same district or town does not count, nor "
         f"does a brand's website, one found in more than {BRAND_SECTORS} postcode sectors)",
     ),

@@ -80,3 +80,27 @@ def test_a_survivor_filled_by_a_merge_is_not_served_stale(tmp_path):
             ("01872 555123",)]
     assert rows.filter(pl.col("trader_id") == 3)["from_cache"].to_list() == [True]
     assert rows.drop("from_cache").equals(normalised(db, use_cache=False).drop("from_cache"))
+
+
+def test_a_cache_made_before_postal_code_other_is_upgraded_and_read(small_store):
+    """A store whose cache table was made (migration 5) with the columns of its time gains the
+    columns added since (migration 7); rows an older normaliser wrote are never read."""
+    import duckdb
+
+    from dedup.sql import Runner
+    from dedup.store import LATEST_VERSION, migrate, schema_version
+
+    con = duckdb.connect(str(small_store))
+    con.execute("DELETE FROM schema_migrations WHERE version >= 7")
+    con.execute(f"ALTER TABLE {CACHE} DROP COLUMN postal_code_other")
+    con.execute(f"INSERT INTO {CACHE} (trader_id, normaliser) SELECT trader_id, 'older' FROM traders")
+    assert schema_version(Runner(con)) == 6
+    con.close()
+    with Store(small_store) as store:
+        assert schema_version(store.runner) == LATEST_VERSION and migrate(store.runner) == []
+        columns = {r[0] for r in store.con.execute(f"DESCRIBE {CACHE}").fetchall()}
+        apply_run(store, RuleSet.default())
+    assert "postal_code_other" in columns
+    rows = normalised(small_store)
+    assert rows["from_cache"].sum() > 0
+    assert rows.drop("from_cache").equals(normalised(small_store, use_cache=False).drop("from_cache"))

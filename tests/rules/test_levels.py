@@ -95,6 +95,8 @@ HARD_CASES = [
     ("name_only", {}, True),
     ("name_only", {"postcode_l": "TR1 1AA", "postcode_r": "TR1 1AB"}, True),
     ("name_only", {"postcode_l": "TR1 1AA", "postcode_r": "TR1 1AA"}, False),
+    ("name_only", {"postal_code_other_l": "90210", "postal_code_other_r": "90210"}, False),
+    ("name_only", {"postal_code_other_l": "90210", "postal_code_other_r": "90211"}, True),
     ("name_only", {"address_street_l": "high street", "address_street_r": "high street"}, False),
     ("name_only", {"address_street_l": "station rd", "address_street_r": "staton rd"}, False),   # a typo
     ("name_only", {"address_street_l": "station rd", "address_street_r": "grange rd"}, True),
@@ -126,7 +128,8 @@ HARD_CASES += [
     ("different_name_word", names("acme plumbing and heating", "acme roofing and guttering"), False),
     ("different_name_word", names("greenway beds", "greenway pets", key_right="BRN"), False),
 ]
-NAME_ONLY_COLUMNS = [f"{c}_{side}" for c in ("postcode", "address_street", "phone", "website_domain")
+NAME_ONLY_COLUMNS = [f"{c}_{side}" for c in ("postcode", "postal_code_other", "address_street", "phone",
+                                              "website_domain")
                      for side in "lr"] + ["sectors_website_domain_l"]
 
 

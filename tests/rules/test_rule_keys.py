@@ -25,7 +25,7 @@ MISSPELLINGS = {
     "blocking rule": ("max_block_size = 50 ", "max_blok_size = 50 ",
                       "blocking.rules[4]: unknown key 'max_blok_size' (did you mean 'max_block_size'?)"),
     "comparison": ('name = "house_number"\nlevels', 'name = "house_number"\nlevles',
-                   "comparisons[2]: unknown key 'levles' (did you mean 'levels'?)"),
+                   "comparisons[3]: unknown key 'levles' (did you mean 'levels'?)"),
     "level": ("weight = 7.5, tf_adjust = true", "weight = 7.5, tf_adjst = true",
               "comparisons[0].levels[1]: unknown key 'tf_adjst' (did you mean 'tf_adjust'?)"),
     "hard rule": ('name = "different_unit"\neffect', 'name = "different_unit"\neffekt',
@@ -66,7 +66,7 @@ def test_every_misspelling_is_reported_at_once_with_the_other_problems():
         assert MISSPELLINGS[case][2] in message, case
     # what the misspellings leave missing is reported too, and the other problem
     for consequence in ("thresholds.review: missing", "blocking.max_block_size: missing",
-                        "comparisons[2].levels: expected a non-empty list of tables",
+                        "comparisons[3].levels: expected a non-empty list of tables",
                         "hard_rules[0]: missing key 'effect'",
                         "comparisons[0].levels[3]: level 'jaro_winkler' needs min_similarity"):
         assert consequence in message
