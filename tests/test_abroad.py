@@ -60,3 +60,17 @@ def test_the_foreign_duplicates_merge_and_the_uk_records_band_as_they_do_alone(m
     uk_pairs = dedup.dry_run(alone, today=TODAY).pairs.select("left_id", "right_id", "band")
     both = run.pairs.filter(pl.col("left_id") < 40000000).select("left_id", "right_id", "band")
     assert both.sort("left_id", "right_id").equals(uk_pairs.sort("left_id", "right_id"))
+
+
+def test_a_whole_address_in_one_field_with_its_postcode_matches_the_tidy_record(cli, tmp_path):
+    csv = tmp_path / "traders.csv"
+    csv.write_text("trader_id,name,address,postcode\n"
+                   "50000001,Tristan Tiles,\"5 Tristan Road, Truro, Cornwall\",TR1 1AU\n"
+                   "50000002,Tristan Tiles Ltd,5 TRISTAN ROAD TRURO CORNWALL TR1 1AU,\n")
+    db = tmp_path / "one_line.duckdb"
+    assert cli.invoke(app, ["import", "--db", str(db), "--traders", str(csv)]).exit_code == 0
+    report = explain(cli, db, 50000001, 50000002)
+    fields = {name: (c["left"], c["right"], c["weight"]) for name, c in report["by_name"].items()}
+    assert fields["postcode"] == ("TR1 1AU", "TR1 1AU", 7.0)
+    assert fields["street"][:2] == ("tristan rd", "tristan rd") and fields["town"][:2] == ("truro", "truro")
+    assert "same_postcode" in report["blocked_by"] and report["band"] == "merge"

@@ -169,6 +169,58 @@ _STREET_LINE = rf"(?:^|, ){_STREET}"
 _STREET_FROM_NUMBER = rf"(?:^|, ){_NUMBER}\b ?(?:[^,]*, )*?{_STREET}"
 
 
+# One UK postcode at the end of a line, in any case and spacing (the address is read as typed).
+_POSTCODE_AT_LINE_END = (
+    r"(?is)^.*\b([a-z]{1,2}\d[a-z\d]?\s*\d[abd-hjlnp-uw-z]{2}|gir\s*0aa)\s*(?:[,\n\r;|]|$)"
+)
+
+# A street word followed by "st": "church st st ives" is Church Street in St Ives. The second "st"
+# is joined to its next word while a one-line address is split, so it is not taken for a street.
+_STREET_THEN_SAINT = rf"({_STREET_WORD}) st "
+# The line up to its last street word (after another word), and what follows: the street ends there.
+_STREET_THEN_MORE = rf"^(.*\S{_STREET_WORD})((?: .+)?)$"
+# A county or country ending the last line, after its town: "truro cornwall".
+_REGION_AT_END = rf"^(.+, [^,]+?) ({word_alternation(REGIONS)})$"
+
+
+def address_postcode_expr(col: pl.Expr) -> pl.Expr:
+    """The UK postcode an address ends a line with ("5 Tristan Rd, Truro TR1 1AU"), for a record
+    whose postcode field is empty; the last one when there are several. ``address_expr`` takes
+    the same postcodes out of the address.
+
+    Args:
+        col: Raw address (String) expression.
+
+    Returns:
+        The postcode as typed (``postcode_expr`` canonicalises it), or null.
+    """
+    return col.str.extract(_POSTCODE_AT_LINE_END, 1)
+
+
+def _split_one_line(lines: pl.Expr) -> pl.Expr:
+    """Split a whole address typed as one line into the lines it would have had.
+
+    The street ends at its last street word, and what follows it is the town
+    ("12 high st truro" -> "12 high st, truro"); a county or country after the town becomes a
+    line of its own ("truro cornwall" -> "truro, cornwall"). An address with more than one line
+    is left as it is, and one without a street word too.
+
+    Args:
+        lines: Normalised address lines joined by ", " (street words already abbreviated).
+
+    Returns:
+        The address lines.
+    """
+    split = (
+        lines.str.replace_all(_STREET_THEN_SAINT, "${1} st_")
+        .str.replace(_STREET_THEN_MORE, "${1},${2}")
+        .str.strip_suffix(",")
+        .str.replace(_REGION_AT_END, "${1}, ${2}")
+        .str.replace_all("_", " ", literal=True)
+    )
+    return pl.when(lines.str.contains(",", literal=True)).then(lines).otherwise(split)
+
+
 def _clean_text(col: pl.Expr) -> pl.Expr:
     """Fold case and accents, normalise punctuation, drop postcodes.
 
@@ -232,7 +284,9 @@ def address_expr(col: pl.Expr) -> pl.Expr:
     The street is, from the first numbered line on (or anywhere when no line
     is numbered), the first line with a street word, else the rest of the
     numbered line ("10-13 westgate mall" -> "westgate mall"). See ``_town``
-    for the town.
+    for the town. A whole address typed as one line is split first
+    (``_split_one_line``: "12 High St Truro Cornwall TR1 1AU" reads as
+    "12 high st, truro, cornwall").
 
     Args:
         col: Raw address (String) expression, lines separated by commas.
@@ -258,7 +312,7 @@ def address_expr(col: pl.Expr) -> pl.Expr:
             .str.strip_chars(" ,")
         },
         # The same rule again once postcodes are out: "N/A, TR1 1AA" holds no address.
-        {"address_norm": present_expr(lines)},
+        {"address_norm": present_expr(_split_one_line(lines))},
         {
             "unit": address_norm.str.extract_groups(_UNIT),
             "rest": address_norm.str.replace_all(_UNIT, "${lead}"),

@@ -29,6 +29,10 @@ _NATIONAL = r"^0[1-9]\d{8,9}$"
 # (E.164 allows at most 15).
 _INTERNATIONAL = r"^\+[1-9]\d{6,14}$"
 
+# "00", then a country code and a number: at least ten digits after the "00" (a UK number has
+# ten or eleven in all, so "0080 297 0487" is a mistyped 0800 number, not a call abroad).
+_DIALLED_ABROAD = r"^00\d{10,}$"
+
 # A North American number (NANP): area code and exchange each start 2-9. Ten such digits with
 # no prefix are kept as typed ("310-246-1501" gives "3102461501"), never read as a UK number.
 _NORTH_AMERICAN = r"^[2-9]\d{2}[2-9]\d{6}$"
@@ -86,7 +90,7 @@ def _read_number(run: pl.Expr) -> pl.Expr:
     # "1" and a North American number).
     with_code_expr = (
         pl.when(pl.field("run").str.starts_with("+")).then(digits)
-        .when(digits.str.starts_with("00")).then(digits.str.slice(2))
+        .when(digits.str.contains(_DIALLED_ABROAD)).then(digits.str.slice(2))
         .when(digits.str.contains(_BARE_COUNTRY_CODE) | digits.str.contains(_NORTH_AMERICAN_WITH_ONE))
         .then(digits)
     )

@@ -4,7 +4,8 @@ from typing import TypeVar
 
 import polars as pl
 
-from dedup.normalise.addresses import address_expr
+from dedup.missing import present_expr
+from dedup.normalise.addresses import address_expr, address_postcode_expr
 from dedup.normalise.contact import phone_expr, website_expr
 from dedup.normalise.names import name_expr
 from dedup.normalise.postcodes import postcode_expr
@@ -50,7 +51,9 @@ def normalise_traders(df: Frame) -> Frame:
     """Normalise the name, address and contact fields of trader records.
 
     The same expressions serve the nightly batch and single-record checks (a
-    one-row frame); rows keep their order.
+    one-row frame); rows keep their order. A record whose postcode field is empty (or a
+    placeholder) takes the UK postcode its address ends a line with ("5 Tristan Rd, Truro
+    TR1 1AU"), which the address normaliser takes out of the address.
 
     Args:
         df: Frame with columns trader_id, name, address, postcode, phone and
@@ -62,7 +65,9 @@ def normalise_traders(df: Frame) -> Frame:
     """
     structs = [
         name_expr(_text("name")).alias("_name"),
-        postcode_expr(_text("postcode")).alias("_postcode"),
+        # An empty postcode field takes the postcode the address ends a line with.
+        postcode_expr(pl.coalesce(present_expr(_text("postcode")), address_postcode_expr(_text("address"))))
+        .alias("_postcode"),
         address_expr(_text("address")).alias("_address"),
     ]
     normalised = (

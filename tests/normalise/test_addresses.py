@@ -6,7 +6,7 @@ from hypothesis import example, given
 from dedup.normalise import (
     address_expr,
 )
-from dedup.normalise.addresses import ADDRESS_ABBREVIATIONS
+from dedup.normalise.addresses import ADDRESS_ABBREVIATIONS, address_postcode_expr
 from tests.normalise.helpers import (
     IDEMPOTENCE_EXAMPLES,
     PROPERTY_SETTINGS,
@@ -59,6 +59,25 @@ ADDRESS_CASES = [
      (None, None, None, "bradford")),
     ("Café Crème, 1 Avenue Road", "cafe creme, 1 ave rd",
      ("1", None, "ave rd", None)),
+    # a whole address in one field: split after the street's last street word, county apart
+    ("5 Tristan Road Truro Cornwall TR1 1AU", "5 tristan rd, truro, cornwall",
+     ("5", None, "tristan rd", "truro")),
+    ("12 High Street Leeds West Yorkshire", "12 high st, leeds, west yorkshire",
+     ("12", None, "high st", "leeds")),
+    ("12 Church St St Ives", "12 church st, st ives",
+     ("12", None, "church st", "st ives")),
+    ("5 Station Road St Austell PL25 5AA", "5 station rd, st austell",
+     ("5", None, "station rd", "st austell")),
+    ("Unit 3 Riverside Industrial Estate Penryn tr10 8aa", "unit 3 riverside ind est, penryn",
+     (None, "unit 3", "riverside ind est", "penryn")),
+    ("21 St Johns Avenue Truro UK", "21 st johns ave, truro, uk",
+     ("21", None, "st johns ave", "truro")),
+    ("8 Green Walk", "8 grn walk", ("8", None, "grn walk", None)),  # street words to the end
+    ("19 Park Grove", "19 pk gr", ("19", None, "pk gr", None)),
+    ("Poundland Bradford", "poundland bradford", (None, None, None, None)),  # no street word
+    ("5 Tristan Rd\nTruro\nTR1 1AU", "5 tristan rd, truro", ("5", None, "tristan rd", "truro")),
+    ("12224 Ventura Blvd., Studio City, CA 91604", "12224 ventura blvd, studio city, ca 91604",
+     ("12224", None, "ventura blvd", "studio city")),
     ("N/A", None, (None, None, None, None)),
     ("unknown", None, (None, None, None, None)),
     (",, ,", None, (None, None, None, None)),
@@ -66,6 +85,27 @@ ADDRESS_CASES = [
     (None, None, (None, None, None, None)),
 ]
 # fmt: on
+
+
+ADDRESS_POSTCODE_CASES = [
+    # raw address -> the UK postcode it ends a line with, as typed
+    ("5 Tristan Rd, Truro TR1 1AU", "TR1 1AU"),
+    ("5 Tristan Road Truro Cornwall tr11au", "tr11au"),
+    ("5 Tristan Rd\nTruro\nTR1 1AU\n", "TR1 1AU"),
+    ("5 Tristan Rd, TR1 1AU, Truro", "TR1 1AU"),
+    ("x, tr1 1au; y", "tr1 1au"),
+    ("TR1 1AU, 10 Westgate, BD1 1QR", "BD1 1QR"),  # the last one
+    ("Unit B12 3AB Park", None),  # not at a line end
+    ("5 Tristan Rd, Truro", None),
+    ("12224 Ventura Blvd, Studio City, CA 91604", None),  # another country's code is not read
+    ("TR1 1CU", None),  # no inward code has a C
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("raw", "postcode"), ADDRESS_POSTCODE_CASES)
+def test_address_postcode(raw, postcode):
+    assert apply_one(address_postcode_expr, raw) == postcode
 
 
 @pytest.mark.parametrize(("raw", "norm", "parts"), ADDRESS_CASES)

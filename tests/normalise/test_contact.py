@@ -76,6 +76,8 @@ PHONE_CASES = [
     ("+1 23", None),
     ("+44 1872 1234", None),  # a UK number too short
     ("00000000000", None),
+    ("0080 297 0487", None),  # a mistyped 0800 number: too short to be "00" and a call abroad
+    ("002 9954 6007", None),
     ("n/a", None),
     ("ring the shop", None),
     ("", None),

@@ -1,6 +1,7 @@
 """dedup.normalise.traders: normalise_traders over whole frames."""
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -107,3 +108,26 @@ def test_single_record_agrees_with_batch(rows):
     batch = normalise_traders(frame)
     for i in range(frame.height):
         assert normalise_traders(frame.slice(i, 1)).row(0) == batch.row(i)
+
+
+# fmt: off
+POSTCODE_FROM_ADDRESS_CASES = [
+    # (address, postcode field) -> (postcode, address_norm, address_town)
+    (("5 Tristan Rd, Truro TR1 1AU", None), ("TR1 1AU", "5 tristan rd, truro", "truro")),
+    (("5 Tristan Rd, Truro TR1 1AU", ""), ("TR1 1AU", "5 tristan rd, truro", "truro")),
+    (("5 Tristan Rd, Truro TR1 1AU", "N/A"), ("TR1 1AU", "5 tristan rd, truro", "truro")),
+    (("5 Tristan Road Truro Cornwall tr11au", None), ("TR1 1AU", "5 tristan rd, truro, cornwall", "truro")),
+    (("5 Tristan Rd, Truro TR1 1AU", "TR1 1AB"), ("TR1 1AB", "5 tristan rd, truro", "truro")),  # the field wins
+    (("5 Tristan Rd, Truro TR1 1AU", "Truro"), ("TRURO", "5 tristan rd, truro", "truro")),      # even invalid
+    (("5 Tristan Rd, Truro", None), (None, "5 tristan rd, truro", "truro")),
+    (("Unit B12 3AB Park, Leeds", None), (None, "unit b12 3ab pk, leeds", "leeds")),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("raw", "expected"), POSTCODE_FROM_ADDRESS_CASES)
+def test_an_empty_postcode_field_takes_the_postcode_from_the_address(raw, expected):
+    address, postcode = raw
+    row = normalise_traders(_traders([{"trader_id": "1", "name": "x", "address": address,
+                                       "postcode": postcode}])).row(0, named=True)
+    assert (row["postcode"], row["address_norm"], row["address_town"]) == expected
