@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dedup.blocking.pairs import rule_pairs_sql
 from dedup.errors import DedupError, SqlError
 from dedup.pipeline import RunResult
+from dedup.rules.ruleset import RuleSet
 from dedup.sql import Runner, SqlStep, quote_ident
 from dedup.tables import StageTables
 
@@ -197,3 +199,40 @@ def evaluation_report(run: RunResult, truth: str) -> dict:
             "group_merges": group_merges(run, truth),
             "largest_clusters": largest_clusters(run, truth),
             "thresholds": threshold_metrics(run, truth)}
+
+
+def blocking_recall(runner: Runner, rules: RuleSet, tables: StageTables, truth: str) -> dict:
+    """How many true pairs blocking ever compares, from `tables.normalised` and a loaded truth
+    table: overall (the union of the rules' pairs, as a run makes them) and per rule on its own.
+
+    The true pairs are those among the normalised (active) records; a rule's blocks over its
+    `max_block_size` pair nothing, as in a run.
+
+    Returns:
+        {"true_pairs": N, "candidate_pairs": distinct pairs of all rules, "true_pairs_compared",
+        "blocking_recall", "rules": [{"true_pairs_compared", "true_pairs_only_this_rule",
+        "blocking_recall"} per rule, in rule order]}.
+    """
+    runner.run(rule_pairs_sql(rules.blocking, rules.max_block_size, tables))
+    normalised, pairs, truth = (quote_ident(t) for t in (tables.normalised, tables.rule_pairs, truth))
+    actual, candidates = runner.fetchone(SqlStep("true pairs among the records", f"""
+        SELECT (SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (
+                    SELECT count(*) n FROM {normalised} JOIN {truth} USING (trader_id) GROUP BY entity_id)),
+               (SELECT count(*) FROM {pairs})"""))
+    rows = runner.fetchall(SqlStep("true pairs per blocking rule", f"""
+        WITH t AS (SELECT p.rules FROM {pairs} p JOIN {truth} l ON l.trader_id = p.left_id
+                   JOIN {truth} r ON r.trader_id = p.right_id WHERE l.entity_id = r.entity_id)
+        SELECT o.rule_order, count(t.rules), count(t.rules) FILTER (WHERE len(t.rules) = 1)
+        FROM range(?) o(rule_order) LEFT JOIN t ON list_contains(t.rules, o.rule_order)
+        GROUP BY o.rule_order ORDER BY o.rule_order""", (len(rules.blocking),)))
+    compared = runner.scalar(SqlStep("true pairs compared", f"""
+        SELECT count(*) FROM {pairs} p JOIN {truth} l ON l.trader_id = p.left_id
+        JOIN {truth} r ON r.trader_id = p.right_id WHERE l.entity_id = r.entity_id"""))
+
+    def share(found: int) -> float:
+        return round(found / actual, 6) if actual else 1.0
+
+    return {"true_pairs": int(actual), "candidate_pairs": int(candidates),
+            "true_pairs_compared": int(compared), "blocking_recall": share(compared),
+            "rules": [{"true_pairs_compared": int(found), "true_pairs_only_this_rule": int(only),
+                       "blocking_recall": share(found)} for _, found, only in rows]}

@@ -305,13 +305,15 @@ def run_pipeline(store: Store, rules: RuleSet, *, today: dt.date | None = None,
     return RunResult(rules=rules, summary=summary, runner=runner, tables=tables, stages=timer.stats)
 
 
-def blocking_report(store: Store, rules: RuleSet) -> list[dict]:
+def blocking_report(store: Store, rules: RuleSet, tables: StageTables | None = None) -> list[dict]:
     """Before any scoring: the pairs each blocking rule would generate and its largest blocks.
 
     Pairs are counted per rule on its own (a pair two rules share counts for both); blocks above
     `max_block_size` are skipped by the run and listed here so an analyst can see what was lost.
+    The records are normalised into `tables.normalised` (by default a new `StageTables`), which
+    a caller may read afterwards.
     """
-    tables = StageTables()
+    tables = tables or StageTables()
     normalise_stage(store.runner, tables)
     report = []
     for rule in rules.blocking:

@@ -67,6 +67,12 @@ class StageTables:
         """left_id < right_id, blocking_rule: every pair to score, once."""
         return self._named("candidate_pairs")
 
+    @property
+    def rule_pairs(self) -> str:
+        """left_id < right_id, rules (the orders of every blocking rule that pairs them): what
+        `dedup blocking --truth` measures each rule on."""
+        return self._named("rule_pairs")
+
     def term_frequencies(self, column: str) -> str:
         """Per value of a normalised column: its share and weight adjustment."""
         return self._named(f"tf_{column}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -13,23 +13,40 @@ from dedup_cli._app import CsvOption, DbOption, JsonOption, RulesOption, app, em
 
 @app.command()
 @handled
-def blocking(db: DbOption = None, rules: RulesOption = None, as_json: JsonOption = False,
-             as_csv: CsvOption = False):
+def blocking(db: DbOption = None, rules: RulesOption = None,
+             truth: Annotated[Optional[Path], typer.Option(
+                 help="Ground truth (trader_id,entity_id; .csv or .parquet): also report the share of "
+                      "true pairs each rule, and all of them together, ever compare.")] = None,
+             as_json: JsonOption = False, as_csv: CsvOption = False):
     """Report, before any scoring, the pairs each blocking rule would generate.
 
     Lists per rule the candidate pairs, the blocks, the blocks skipped for being larger than
     blocking.max_block_size (chains, shopping centres) and the largest blocks. Read-only.
+
+    With --truth, also per rule the true pairs it compares (of all the true pairs among the
+    store's active records), those no other rule compares, and its blocking recall, the share
+    of true pairs it compares; then, for all rules together, the candidate pairs a run would
+    score and the share of true pairs among them: a true pair blocking never compares can never
+    merge.
     """
     rule_set = api.load_rules(rules)
-    frame = api.blocking_report(api.resolve_db_path(db), rule_set)
+    frame = api.blocking_report(api.resolve_db_path(db), rule_set, truth=truth)
     if emit_rows(frame, as_json, as_csv):
         return
     report = frame.to_dicts()
-    typer.echo(f"{'rule':<26}{'pairs':>12}{'blocks':>10}{'skipped':>9}  largest blocks "
-               f"(max_block_size {rule_set.max_block_size})")
-    for r in report:
+    measured = truth is not None
+    typer.echo(f"{'rule':<26}{'pairs':>12}{'blocks':>10}{'skipped':>9}"
+               + (f"{'true pairs':>12}{'only':>8}{'recall':>8}" if measured else "")
+               + f"  largest blocks (max_block_size {rule_set.max_block_size})")
+    for r in report[:len(rule_set.blocking)]:
         largest = ", ".join(f"{b['key']} ({b['records']})" for b in r["largest_blocks"][:3])
-        typer.echo(f"{r['rule']:<26}{r['pairs']:>12,}{r['blocks']:>10,}{r['skipped_blocks']:>9,}  {largest}")
+        found = (f"{r['true_pairs_compared']:>12,}{r['true_pairs_only_this_rule']:>8,}{r['blocking_recall']:>8.4f}"
+                 if measured else "")
+        typer.echo(f"{r['rule']:<26}{r['pairs']:>12,}{r['blocks']:>10,}{r['skipped_blocks']:>9,}{found}  {largest}")
+    if measured:
+        total = report[-1]
+        typer.echo(f"all rules: {total['pairs']:,} candidate pairs compare {total['true_pairs_compared']:,} of "
+                   f"{total['true_pairs']:,} true pairs (blocking recall {total['blocking_recall']:.4f})")
 
 
 @app.command()

@@ -14,8 +14,8 @@ from dedup.diff import RuleDiff, last_applied_rules
 from dedup.diff import diff_rules as compare_rule_sets
 from dedup.diff_html import render_html
 from dedup.errors import DedupError
+from dedup.evaluate import blocking_recall, load_truth
 from dedup.evaluate import evaluation_report as evaluate_run
-from dedup.evaluate import load_truth
 from dedup.incremental import run_since
 from dedup.merge.runs import apply_run
 from dedup.paths import check_output, write_error
@@ -23,6 +23,7 @@ from dedup.pipeline import StageHook, run_pipeline
 from dedup.pipeline import blocking_report as report_blocking
 from dedup.rules.ruleset import RuleSet, default_rules_text
 from dedup.store import Store
+from dedup.tables import StageTables
 from dedup.train import TrainResult, train, write_trained_rules
 
 __all__ = ["DryRun", "apply", "blocking_report", "diff_rules", "dry_run", "evaluate_rules",
@@ -120,10 +121,27 @@ def explain_pair(db: PathLike, trader_a: int, trader_b: int, rules: RulesLike = 
     return {**report, "comparisons": pl.DataFrame(report["comparisons"])}
 
 
-def blocking_report(db: PathLike, rules: RulesLike = None) -> pl.DataFrame:
-    """`dedup blocking`: per blocking rule, the pairs it generates and the blocks it skips."""
+def blocking_report(db: PathLike, rules: RulesLike = None, *, truth: PathLike | None = None) -> pl.DataFrame:
+    """`dedup blocking`: per blocking rule, the pairs it generates and the blocks it skips.
+
+    With `truth` (trader_id, entity_id; CSV or Parquet), also the true pairs each rule compares
+    (`true_pairs_compared`, of `true_pairs` among the store's active records), those no other
+    rule compares (`true_pairs_only_this_rule`) and its `blocking_recall`, and a last row,
+    rule `all rules`, for the union a run compares (`pairs`: its distinct candidate pairs).
+    """
+    rule_set = load_rules(rules)
     with open_existing(db) as store:
-        return pl.DataFrame(report_blocking(store, load_rules(rules)))
+        tables = StageTables()
+        report = report_blocking(store, rule_set, tables)
+        if truth is None:
+            return pl.DataFrame(report)
+        recall = blocking_recall(store.runner, rule_set, tables, load_truth(store.runner, Path(truth), tables))
+    rows = [{**row, "true_pairs": recall["true_pairs"], **per_rule} for row, per_rule in zip(report, recall["rules"])]
+    rows.append({"rule": "all rules", "keys": [], "max_block_size": None, "pairs": recall["candidate_pairs"],
+                 "blocks": None, "skipped_blocks": None, "skipped_records": None, "largest_blocks": [],
+                 "true_pairs": recall["true_pairs"], "true_pairs_compared": recall["true_pairs_compared"],
+                 "true_pairs_only_this_rule": None, "blocking_recall": recall["blocking_recall"]})
+    return pl.DataFrame(rows)
 
 
 def diff_rules(db: PathLike, rules: RulesLike, against: RulesLike = None, *,

@@ -75,6 +75,17 @@ def candidate_pairs_sql(rules: Sequence[BlockingRule], max_block_size: int, tabl
     )
 
 
+def rule_pairs_sql(rules: Sequence[BlockingRule], max_block_size: int, tables: StageTables) -> SqlStep:
+    """Create `tables.rule_pairs` from `tables.normalised`: each candidate pair once, with the
+    list of every rule (by its order in `rules`) that produces it."""
+    union = "\nUNION ALL\n".join(rule_pairs_query(r, i, max_block_size, tables.normalised)
+                                  for i, r in enumerate(rules))
+    return SqlStep("pairs with their rules",
+                   f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.rule_pairs)} AS "
+                   f"SELECT left_id, right_id, list(rule_order ORDER BY rule_order) AS rules "
+                   f"FROM ({union}) GROUP BY left_id, right_id")
+
+
 def block_report_sql(rule: BlockingRule, max_block_size: int, normalised: str,
                      largest: int = 5) -> SqlStep:
     """Per rule: pairs it would generate, blocks skipped for size, and its largest blocks.
