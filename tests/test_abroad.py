@@ -74,3 +74,16 @@ def test_a_whole_address_in_one_field_with_its_postcode_matches_the_tidy_record(
     assert fields["postcode"] == ("TR1 1AU", "TR1 1AU", 7.0)
     assert fields["street"][:2] == ("tristan rd", "tristan rd") and fields["town"][:2] == ("truro", "truro")
     assert "same_postcode" in report["blocked_by"] and report["band"] == "merge"
+
+
+def test_a_record_without_postcode_and_a_misspelt_name_pairs_on_its_address(cli, tmp_path):
+    """Robets / Roberts sound different (Soundex R132, R163) and one record has no postcode: only
+    the same house number, street and town bring the two together (`same_address`)."""
+    csv = tmp_path / "traders.csv"
+    csv.write_text("trader_id,name,address,postcode\n"
+                   "60000001,Roberts Home Improvements,\"39 School Road, Langley, Newport\",NP20 9HZ\n"
+                   "60000002,Robets Home Improvements,\"39 School Rd, Langley, Newport, Gwent\",\n")
+    db = tmp_path / "sparse.duckdb"
+    assert cli.invoke(app, ["import", "--db", str(db), "--traders", str(csv)]).exit_code == 0
+    report = explain(cli, db, 60000001, 60000002)
+    assert report["blocked_by"] == ["same_address"] and report["band"] == "merge"

@@ -169,10 +169,9 @@ _STREET_LINE = rf"(?:^|, ){_STREET}"
 _STREET_FROM_NUMBER = rf"(?:^|, ){_NUMBER}\b ?(?:[^,]*, )*?{_STREET}"
 
 
-# One UK postcode at the end of a line, in any case and spacing (the address is read as typed).
-_POSTCODE_AT_LINE_END = (
-    r"(?is)^.*\b([a-z]{1,2}\d[a-z\d]?\s*\d[abd-hjlnp-uw-z]{2}|gir\s*0aa)\s*(?:[,\n\r;|]|$)"
-)
+# A UK postcode at the end of a line, in any case and spacing (the address is read as typed),
+# with what ends the line.
+_POSTCODE_AT_LINE_END = r"(?i)\b(?:[a-z]{1,2}\d[a-z\d]?\s*\d[abd-hjlnp-uw-z]{2}|gir\s*0aa)\s*(?:[,\n\r;|]|$)"
 
 # A street word followed by "st": "church st st ives" is Church Street in St Ives. The second "st"
 # is joined to its next word while a one-line address is split, so it is not taken for a street.
@@ -194,7 +193,7 @@ def address_postcode_expr(col: pl.Expr) -> pl.Expr:
     Returns:
         The postcode as typed (``postcode_expr`` canonicalises it), or null.
     """
-    return col.str.extract(_POSTCODE_AT_LINE_END, 1)
+    return col.str.extract_all(_POSTCODE_AT_LINE_END).list.last().str.strip_chars(" \t,\n\r;|")
 
 
 def _split_one_line(lines: pl.Expr) -> pl.Expr:
@@ -211,14 +210,16 @@ def _split_one_line(lines: pl.Expr) -> pl.Expr:
     Returns:
         The address lines.
     """
+    # Only one-line addresses go through the regexes; the others go in as null (no cost).
+    one_line = pl.when(~lines.str.contains(",", literal=True)).then(lines)
     split = (
-        lines.str.replace_all(_STREET_THEN_SAINT, "${1} st_")
+        one_line.str.replace_all(_STREET_THEN_SAINT, "${1} st_")
         .str.replace(_STREET_THEN_MORE, "${1},${2}")
         .str.strip_suffix(",")
         .str.replace(_REGION_AT_END, "${1}, ${2}")
         .str.replace_all("_", " ", literal=True)
     )
-    return pl.when(lines.str.contains(",", literal=True)).then(lines).otherwise(split)
+    return pl.coalesce(split, lines)
 
 
 def _clean_text(col: pl.Expr) -> pl.Expr:
@@ -312,7 +313,8 @@ def address_expr(col: pl.Expr) -> pl.Expr:
             .str.strip_chars(" ,")
         },
         # The same rule again once postcodes are out: "N/A, TR1 1AA" holds no address.
-        {"address_norm": present_expr(_split_one_line(lines))},
+        {"split": _split_one_line(lines)},
+        {"address_norm": present_expr(pl.field("split"))},
         {
             "unit": address_norm.str.extract_groups(_UNIT),
             "rest": address_norm.str.replace_all(_UNIT, "${lead}"),

@@ -133,11 +133,14 @@ def phone_expr(col: pl.Expr) -> pl.Expr:
         (another country), or 10 North American digits; null when the value is missing
         (`dedup.missing`) or none of those.
     """
-    text = pl.field("text")
+    text, slashed = pl.field("text"), pl.field("slashed")
+    # Read without the slash only where it matters (a slash between digits gave no number):
+    # the other rows go in as null, which costs nothing.
+    retry = pl.when(slashed.is_null() & text.str.contains(r"\d/\d")).then(text)
     return staged(
         {"text": present_expr(col).str.replace_all(_TRUNK_ZERO, "")},
-        {"phone": pl.coalesce(_read_number(text.str.extract(_FIRST_NUMBER_SLASHED)),
-                              _read_number(text.str.extract(_FIRST_NUMBER)))},
+        {"slashed": _read_number(text.str.extract(_FIRST_NUMBER_SLASHED))},
+        {"phone": pl.coalesce(slashed, _read_number(retry.str.extract(_FIRST_NUMBER)))},
         output=("phone",),
     ).struct.field("phone")
 

@@ -82,8 +82,9 @@ def postcode_expr(col: pl.Expr) -> pl.Expr:
         {"postcode_valid": known.str.contains(_VALID_COMPACT)},
         {
             "postcode_district": pl.when(valid).then(known.str.head(-_INWARD_LENGTH)),
-            "postal_code_other": pl.when(~valid & ~known.str.contains(_UK_SHAPED))
-            .then(_other_postal_code(known)),
+            # Only invalid values not in a UK postcode's shape are read (the rest go in as null).
+            "postal_code_other": _other_postal_code(
+                pl.when(~valid).then(known).pipe(lambda v: pl.when(~v.str.contains(_UK_SHAPED)).then(v))),
         },
         {
             "postcode": pl.when(valid).then(outward + " " + inward).when(other.is_null()).then(known),

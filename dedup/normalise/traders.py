@@ -65,13 +65,17 @@ def normalise_traders(df: Frame) -> Frame:
     """
     structs = [
         name_expr(_text("name")).alias("_name"),
-        # An empty postcode field takes the postcode the address ends a line with.
-        postcode_expr(pl.coalesce(present_expr(_text("postcode")), address_postcode_expr(_text("address"))))
-        .alias("_postcode"),
+        postcode_expr(pl.col("_postcode_typed")).alias("_postcode"),
         address_expr(_text("address")).alias("_address"),
     ]
+    typed = present_expr(_text("postcode"))
     normalised = (
         df.lazy()
+        .with_columns(_postcode_typed=typed)
+        # An empty postcode field takes the postcode the address ends a line with (only those
+        # records' addresses are searched: the others go in as null).
+        .with_columns(_postcode_typed=pl.coalesce("_postcode_typed", address_postcode_expr(
+            pl.when(pl.col("_postcode_typed").is_null()).then(_text("address")))))
         .select(
             pl.col("trader_id"),
             *structs,
