@@ -269,6 +269,9 @@ class Store:
             self.close()
             raise DedupError(not_a_store(self.path))
         self._limit_memory()
+        # DuckDB draws its own progress bar on stdout for long queries, where it would corrupt a
+        # command's data (`--json`, `--csv`); the CLI shows progress on stderr itself.
+        self.runner.run(SqlStep("no progress bar", "SET enable_progress_bar = false"))
         if read_only:
             version = schema_version(self.runner)
             if version != LATEST_VERSION:

@@ -66,3 +66,9 @@ def test_memory_limit_comes_from_the_environment_or_half_the_machine(db_path, mo
     result = cli.invoke(app, ["run", "--db", str(db_path)])
     assert result.exit_code == 1 and "DEDUP_MEMORY_LIMIT 'lots'" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_duckdb_draws_no_progress_bar_on_stdout(small_store):
+    """A long query would otherwise put DuckDB's progress bar in front of `--json` data."""
+    with Store(small_store, read_only=True) as store:
+        assert store.con.execute("SELECT current_setting('enable_progress_bar')").fetchall() == [(False,)]
