@@ -21,7 +21,7 @@ READERS = {".csv": "read_csv", ".parquet": "read_parquet", ".pq": "read_parquet"
 # Dates are accepted as ISO (what DuckDB casts) or as UK day-first text, as the case system shows them.
 UK_TIMESTAMP_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
 TYPE_WORDS = {"BIGINT": "a whole number", "TIMESTAMP": "a date-time", "DATE": "a date",
-              "DOUBLE": "a number"}
+              "DOUBLE": "a number", "BOOLEAN": "true or false"}
 MAX_ADDRESS_LINES = 6
 MATCH_FIELDS = ("name", "address", "postcode", "phone", "website")
 
@@ -90,7 +90,7 @@ def _convert(spec: TableSpec, column: Column, raw: str) -> tuple[str, list]:
     """SQL turning raw text into the column's type; unparseable text becomes NULL."""
     text = f"nullif(trim({raw}), '')"
     if column.type == "VARCHAR":
-        return text, []
+        return (f"upper(replace({text}, ' ', ''))" if column.compact else text), []
     if is_identifier(spec, column):  # zero (the one whole number that is not positive) -> NULL
         return (f"CASE WHEN regexp_full_match({text}, ?) "
                 f"THEN nullif(TRY_CAST(split_part({text}, '.', 1) AS BIGINT), 0) END", [WHOLE_NUMBER])
@@ -178,6 +178,7 @@ def checks(spec: TableSpec, present: list[str], with_traders: bool) -> list[Chec
         if column.not_null:
             found.append(Check(column.name, f"nullif(trim({raw}), '') IS NULL",
                                "'is empty but required'", "an empty required value"))
+        found += _value_checks(column)
     key = quote_ident(spec.key)
     found.append(Check(spec.key, "__repeat IS NOT NULL",
                        f"{key}::VARCHAR || CASE WHEN __row < __repeat THEN ' is repeated on row ' "
@@ -192,6 +193,11 @@ def checks(spec: TableSpec, present: list[str], with_traders: bool) -> list[Chec
     if {"start_date", "end_date"} <= set(present):
         found.append(Check("end_date", "end_date < start_date", "'is before start_date'",
                            "an end_date before its start_date (never active)", warning=True))
+    if spec.name == "users" and "role" in present:
+        ts_id = "ts_id IS NULL" if "ts_id" in present else "TRUE"
+        found.append(Check("ts_id", f"role = 'ts' AND {ts_id}",
+                           "'is empty: a ts user needs the ts_id of their Trading Standards service'",
+                           "a ts user without a ts_id"))
     if spec.references_trader:
         traders = TABLES_BY_NAME["traders"]
         known = "SELECT trader_id FROM traders"
@@ -204,6 +210,24 @@ def checks(spec: TableSpec, present: list[str], with_traders: bool) -> list[Chec
             f"'trader ' || trader_id::VARCHAR || CASE WHEN trader_id IN ({rejected}) "
             f"THEN ' is rejected from this import' ELSE ' is not in the store or this import' END",
             "a trader that is not in the store or this import"))
+    return found
+
+
+def _value_checks(column: Column) -> list[Check]:
+    """A column's own rules on its values: one of its `choices`, a match of its `pattern`."""
+    col, raw = quote_ident(column.name), quote_ident("__raw_" + column.name)
+    quoted = f"'''' || left({raw}, 40) || ''''"
+    found = []
+    if column.choices:
+        listed = ", ".join(_literal(c) for c in column.choices)
+        words = f"one of {', '.join(column.choices)}"
+        found.append(Check(column.name, f"{col} IS NOT NULL AND {col} NOT IN ({listed})",
+                           f"{quoted} || {_literal(' is not ' + words)}", f"a value that is not {words}"))
+    if column.pattern:
+        found.append(Check(column.name, f"{col} IS NOT NULL AND NOT regexp_full_match({col}, "
+                                        f"{_literal(column.pattern)})",
+                           f"{quoted} || {_literal(' is not ' + column.pattern_words)}",
+                           f"a value that is not {column.pattern_words}"))
     return found
 
 

@@ -19,6 +19,11 @@ class Column:
         required: an import file must supply it (directly or through `--map`).
         not_null: an imported value may not be empty.
         imported: False for columns only the engine writes (status, merged_into, ...).
+        since: the schema migration that added the column (1: the first schema).
+        choices: the only values an imported row may hold (a user's role).
+        pattern: a regular expression an imported value must match in full, with `pattern_words`
+            saying in words what it expects (a postcode area or district).
+        compact: imported values are stored upper case with spaces removed ("tr 1" -> "TR1").
     """
 
     name: str
@@ -26,6 +31,11 @@ class Column:
     required: bool = False
     not_null: bool = False
     imported: bool = True
+    since: int = 1
+    choices: tuple[str, ...] = ()
+    pattern: str | None = None
+    pattern_words: str = ""
+    compact: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,14 @@ class TableSpec:
         key: the column that identifies a row (upserts match on it).
         columns: every column, engine-owned ones included.
         references_trader: rows point at a trader through `trader_id`.
+        since: the schema migration that created the table (1: the first schema).
     """
 
     name: str
     key: str
     columns: tuple[Column, ...]
     references_trader: bool = False
+    since: int = 1
 
     @property
     def imported_columns(self) -> tuple[Column, ...]:
@@ -82,6 +94,7 @@ CASES = TableSpec(
         Column("opened_at", "TIMESTAMP", required=True),
         Column("case_type", "VARCHAR"),
         Column("goods_code", "VARCHAR"),
+        Column("opened_by", "VARCHAR", since=8),  # the adviser's user_id (optional)
     ),
 )
 
@@ -127,8 +140,42 @@ WHITELIST = TableSpec(
     ),
 )
 
+#: Who is who: every person who acts on the store (`--as USER`). What a user may do follows from
+#: the role (`dedup.users`); `restricted` is the source system's restricted role: such a user
+#: may not create traders.
+ROLES = ("adviser", "ts", "operations", "admin")
+USERS = TableSpec(
+    "users",
+    key="user_id",
+    since=8,
+    columns=(
+        Column("user_id", "VARCHAR", required=True, not_null=True),
+        Column("display_name", "VARCHAR"),
+        Column("role", "VARCHAR", required=True, not_null=True, choices=ROLES),
+        Column("ts_id", "VARCHAR"),        # the Trading Standards service of a `ts` user
+        Column("centre", "VARCHAR"),       # an adviser's delivery centre
+        Column("restricted", "BOOLEAN"),   # may not create traders (empty: not restricted)
+        Column("disabled_at", "TIMESTAMP"),
+    ),
+)
+
+#: The postcode areas ("TR") and districts ("TR1") each Trading Standards service covers; a
+#: postcode maps to the TS of its district, else of its area.
+TS_AREAS = TableSpec(
+    "ts_areas",
+    key="postcode_prefix",
+    since=8,
+    columns=(
+        Column("postcode_prefix", "VARCHAR", required=True, not_null=True, compact=True,
+               pattern=r"[A-Z]{1,2}([0-9][0-9A-Z]?)?",
+               pattern_words="a postcode area or district (TR, TR1, EC1V)"),
+        Column("ts_id", "VARCHAR", required=True, not_null=True),
+        Column("ts_name", "VARCHAR"),
+    ),
+)
+
 #: Import order matters: traders first, so child rows in the same import find their trader.
-IMPORT_TABLES: tuple[TableSpec, ...] = (TRADERS, CASES, TRACKS, CERTIFICATES, WHITELIST)
+IMPORT_TABLES: tuple[TableSpec, ...] = (TRADERS, CASES, TRACKS, CERTIFICATES, WHITELIST, USERS, TS_AREAS)
 TABLES_BY_NAME = {t.name: t for t in IMPORT_TABLES}
 
 

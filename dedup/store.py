@@ -29,10 +29,13 @@ def resolve_db_path(db: str | os.PathLike | None) -> Path:
     return Path(db or os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
-def create_table_sql(spec: TableSpec) -> SqlStep:
-    """DDL for one import table, from its spec."""
+def create_table_sql(spec: TableSpec, version: int | None = None) -> SqlStep:
+    """DDL for one import table, from its spec: with `version`, only the columns it had at that
+    schema version (a later migration adds the others)."""
     cols = []
     for c in spec.columns:
+        if version is not None and c.since > version:
+            continue
         col = f"{quote_ident(c.name)} {c.type}"
         if c.name == spec.key:
             col += " PRIMARY KEY"
@@ -46,7 +49,7 @@ def create_table_sql(spec: TableSpec) -> SqlStep:
 
 
 def _initial_schema_sqls() -> list[SqlStep]:
-    steps = [create_table_sql(spec) for spec in IMPORT_TABLES]
+    steps = [create_table_sql(spec, 1) for spec in IMPORT_TABLES if spec.since == 1]
     steps += [
         SqlStep("create runs", """
             CREATE TABLE runs (
@@ -175,6 +178,35 @@ def _proposal_reason_sqls() -> list[SqlStep]:
                 WHERE proposals.proposal_id = u.proposal_id AND proposals.status = 'accepted'""")]
 
 
+def _spec_changes_sqls(version: int) -> list[SqlStep]:
+    """The import tables and columns the specs say `version` added (`TableSpec.since`,
+    `Column.since`)."""
+    steps = [create_table_sql(spec) for spec in IMPORT_TABLES if spec.since == version]
+    steps += [SqlStep(f"{spec.name} {c.name}",
+                      f"ALTER TABLE {quote_ident(spec.name)} ADD COLUMN {quote_ident(c.name)} {c.type}")
+              for spec in IMPORT_TABLES if spec.since < version for c in spec.columns if c.since == version]
+    return steps
+
+
+def _people_schema_sqls() -> list[SqlStep]:
+    """Migration 8: who is who (users, the postcode areas of each TS), cases.opened_by, and the
+    audit of what people do through the engine (a trader created, a refusal overridden, a user
+    added or disabled): who, when, the row before and after, and why."""
+    return [*_spec_changes_sqls(8), SqlStep("create audit_log", """
+        CREATE TABLE audit_log (
+          audit_id BIGINT PRIMARY KEY,
+          acted_at TIMESTAMP NOT NULL,
+          user_id VARCHAR,                 -- who acted (NULL: the engine, or no users yet)
+          action VARCHAR NOT NULL,         -- e.g. 'trader created', 'user disabled'
+          table_name VARCHAR NOT NULL,     -- the table the row is in
+          row_id VARCHAR NOT NULL,         -- its key, as text
+          before JSON,                     -- the row before (NULL: created)
+          after JSON,                      -- the row after (NULL: deleted)
+          reason VARCHAR,                  -- an override's reason
+          details JSON                     -- e.g. the duplicate check's candidates an override passed
+        )""")]
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -192,6 +224,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "trader_normalised (cache of normalised fields)", tuple(cache_schema_sqls())),
     Migration(6, "proposals reason; status undone", tuple(_proposal_reason_sqls())),
     Migration(7, "trader_normalised postal_code_other", tuple(added_columns_sqls())),
+    Migration(8, "users, ts_areas, cases.opened_by, audit_log", tuple(_people_schema_sqls())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

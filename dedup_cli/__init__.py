@@ -9,6 +9,7 @@ from dedup_cli import (  # noqa: F401  (importing them registers the commands)
     diff_cmd,
     match_cmds,
     merge_cmds,
+    people_cmds,
     report_cmd,
     review_cmds,
     run_cmds,

@@ -27,12 +27,15 @@ def import_(
     db: DbOption = None,
     directory: Annotated[Optional[Path], typer.Option(
         "--dir", help="A folder of <table>.parquet or <table>.csv files (traders, cases, tracks, "
-                      "certificates, whitelist); loads each one present.")] = None,
+                      "certificates, whitelist, users, ts_areas); loads each one present.")] = None,
     traders: Annotated[Optional[Path], typer.Option(help="Traders file (.csv or .parquet).")] = None,
     cases: Annotated[Optional[Path], typer.Option(help="Cases file.")] = None,
     tracks: Annotated[Optional[Path], typer.Option(help="Tracks file.")] = None,
     certificates: Annotated[Optional[Path], typer.Option(help="Certificates file.")] = None,
     whitelist: Annotated[Optional[Path], typer.Option(help="Whitelist file.")] = None,
+    users: Annotated[Optional[Path], typer.Option(help="Users file (who is who: user_id, role, ...).")] = None,
+    ts_areas: Annotated[Optional[Path], typer.Option(
+        "--ts-areas", help="TS areas file (postcode_prefix, ts_id, ts_name).")] = None,
     column_map: Annotated[Optional[list[str]], typer.Option(
         "--map", help="TARGET=SOURCE: read column TARGET from the file's column SOURCE, e.g. "
                       "--map name=\"Site name\". Name the table (traders.name=...) when importing "
@@ -57,11 +60,11 @@ def import_(
     """
     if as_json and as_csv:
         raise DedupError("give at most one of --json and --csv")
-    named = {"traders": traders, "cases": cases, "tracks": tracks,
-             "certificates": certificates, "whitelist": whitelist}
+    named = {"traders": traders, "cases": cases, "tracks": tracks, "certificates": certificates,
+             "whitelist": whitelist, "users": users, "ts_areas": ts_areas}
     if directory is None and not any(named.values()):
         raise DedupError("nothing to import: give --dir or at least one of --traders, --cases, "
-                         "--tracks, --certificates, --whitelist")
+                         "--tracks, --certificates, --whitelist, --users, --ts-areas")
     frame = api.import_data(api.resolve_db_path(db), directory=directory, column_map=column_map,
                         rejects=rejects, **named)
     results = frame.to_dicts()

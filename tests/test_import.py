@@ -40,7 +40,7 @@ def test_import_loads_every_table_from_a_folder(cli, db_path, tmp_path):
     from dedup.store import Store
     with Store(db_path, read_only=True) as store:
         assert store.counts() == {"traders": 2, "cases": 2, "tracks": 1, "certificates": 1,
-                                  "whitelist": 1}
+                                  "whitelist": 1, "users": 0, "ts_areas": 0}
         notes, = store.con.execute("SELECT notes FROM tracks").fetchone()
         assert notes == "Capture the client's email; refer"
         created = store.con.execute("SELECT created_at FROM traders ORDER BY trader_id").fetchall()

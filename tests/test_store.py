@@ -10,7 +10,7 @@ def test_new_store_has_every_table_at_latest_version(db_path):
     with Store(db_path) as store:
         assert schema_version(store.runner) == LATEST_VERSION
         assert store.counts() == {"traders": 0, "cases": 0, "tracks": 0, "certificates": 0,
-                                  "whitelist": 0}
+                                  "whitelist": 0, "users": 0, "ts_areas": 0}
 
 
 @pytest.mark.parametrize("start", range(1, LATEST_VERSION + 1))

@@ -58,6 +58,9 @@ EXPECTED_SCHEMAS = {
         "added_by": pl.String,
         "added_at": pl.Datetime("us"),
     },
+    "users": {"user_id": pl.String, "display_name": pl.String, "role": pl.String, "ts_id": pl.String,
+              "centre": pl.String, "restricted": pl.Boolean},
+    "ts_areas": {"postcode_prefix": pl.String, "ts_id": pl.String, "ts_name": pl.String},
     "truth": {"trader_id": pl.Int64, "entity_id": pl.Int64, "kind": pl.String, "group_kind": pl.String,
               "group_id": pl.Int64},
 }

@@ -23,6 +23,7 @@ format results the way the CLI does.
 from dedup.api._common import PathLike, RulesLike, load_rules, resolve_db_path
 from dedup.api.auditing import history, history_report, placeholder_fills, run_details, runs, undo
 from dedup.api.loading import SCENARIOS, import_data, init_store, synthesise
+from dedup.api.people import add_user, audit, disable_user, users
 from dedup.api.reviewing import (
     COMPARED_FIELDS,
     accept,
@@ -61,11 +62,12 @@ def committed_transactions() -> int:
 
 __all__ = [
     "CLUSTER_CHANGES", "COMPARED_FIELDS", "DESCRIPTIONS", "RECORD_FIELDS", "SCENARIOS", "SIDES",
-    "DedupError", "DryRun", "PathLike", "RuleDiff", "RulesLike", "accept", "apply",
+    "DedupError", "DryRun", "PathLike", "RuleDiff", "RulesLike", "accept", "add_user", "apply", "audit",
     "blocking_report", "check_output", "check_output_folder", "committed_transactions",
-    "decisions", "diff_rules", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair",
+    "decisions", "diff_rules", "disable_user", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair",
     "export_decisions", "history", "history_report", "import_data", "import_decisions",
     "init_store", "is_interrupt", "load_rules", "placeholder_fills", "proposal", "proposals",
-    "reject", "resolve_db_path", "run_details", "runs", "synthesise", "train_rules", "undo", "warning_line",
+    "reject", "resolve_db_path", "run_details", "runs", "synthesise", "train_rules", "undo", "users",
+    "warning_line",
     "withdraw_decision", "write_diff_html",
 ]

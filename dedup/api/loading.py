@@ -31,6 +31,7 @@ def init_store(db: PathLike) -> int:
 def import_data(db: PathLike, *, directory: PathLike | None = None, traders: PathLike | None = None,
                 cases: PathLike | None = None, tracks: PathLike | None = None,
                 certificates: PathLike | None = None, whitelist: PathLike | None = None,
+                users: PathLike | None = None, ts_areas: PathLike | None = None,
                 column_map: list[str] | None = None,
                 rejects: PathLike | None = None) -> pl.DataFrame:
     """`dedup import`: load CSV / Parquet extracts (the store is created if new).
@@ -47,8 +48,8 @@ def import_data(db: PathLike, *, directory: PathLike | None = None, traders: Pat
     files: dict[str, Path] = {}
     if directory is not None:
         files.update(find_sources(source_folder(Path(directory))))
-    named = {"traders": traders, "cases": cases, "tracks": tracks,
-             "certificates": certificates, "whitelist": whitelist}
+    named = {"traders": traders, "cases": cases, "tracks": tracks, "certificates": certificates,
+             "whitelist": whitelist, "users": users, "ts_areas": ts_areas}
     files.update({table: Path(p) for table, p in named.items() if p is not None})
     if not files:
         raise DedupError("nothing to import: give a folder or at least one table's file")

@@ -33,12 +33,13 @@ from dedup.synth.children import build_cases, build_certificates, build_tracks, 
 from dedup.synth.common import DAY_US, GROUP_KINDS, NO_GROUP
 from dedup.synth.corrupt import render_records
 from dedup.synth.entities import ENTITY_CHUNK, describe_entities, plan_entities
+from dedup.synth.people import build_ts_areas, build_users
 from dedup.synth.records import assign_trader_ids, build_records
 from dedup.synth.scenarios import SCENARIOS, bridge_records, name_records_by_domain, parse_scenarios
 
 __all__ = ["SCENARIOS", "TABLES", "generate", "write_tables"]
 
-TABLES = ("traders", "cases", "tracks", "certificates", "whitelist", "truth")
+TABLES = ("traders", "cases", "tracks", "certificates", "whitelist", "users", "ts_areas", "truth")
 _FORMATS = ("parquet", "csv")
 _TRADER_COLUMNS = ("trader_id", "name", "address", "postcode", "phone", "website", "created_at", "created_by")
 # Entity facts the child tables are drawn from.
@@ -62,7 +63,8 @@ def generate(
 
     Returns:
         Tables keyed by name, in ``TABLES`` order: traders, cases, tracks,
-        certificates, whitelist and truth (trader_id -> entity_id).
+        certificates, whitelist, users, ts_areas (who is who:
+        :mod:`~dedup.synth.people`) and truth (trader_id -> entity_id).
 
     Raises:
         ValueError: If ``n_records`` is below 1 or a scenario is unknown.
@@ -82,6 +84,8 @@ def generate(
         "tracks": build_tracks(rng, records, as_of_us),
         "certificates": build_certificates(rng, records, as_of_us),
         "whitelist": build_whitelist(rng, records, as_of_us),
+        "users": build_users(),
+        "ts_areas": build_ts_areas(),
         "truth": _truth(records),
     }
 
