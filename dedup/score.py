@@ -35,14 +35,24 @@ def term_frequencies_sql(column: str, tables: StageTables) -> SqlStep:
     With k records holding the value, K records holding any, f = k/K and u/f = sum(k^2)/(K*k):
     computed from integer counts, so the result does not depend on the order DuckDB's threads
     add floating-point numbers in (two runs over the same records give the same weights)."""
-    col = quote_ident(column)
     return SqlStep(f"term frequencies {column}",
                    f"CREATE OR REPLACE TEMP TABLE {quote_ident(tables.term_frequencies(column))} AS "
-                   f"SELECT value, k::DOUBLE / total AS tf, "
-                   f"log2(squares::DOUBLE / (total::DOUBLE * k)) AS adjustment FROM ("
+                   f"SELECT value, {TF_VALUES} FROM ("
                    f"SELECT value, k, sum(k) OVER () AS total, sum(k::HUGEINT * k) OVER () AS squares FROM ("
-                   f"SELECT {col} AS value, count(*) AS k "
-                   f"FROM {quote_ident(tables.normalised)} WHERE {col} IS NOT NULL GROUP BY {col}))")
+                   f"{value_counts_query(column, tables.normalised)}))")
+
+
+#: A term-frequency row's share and adjustment from its integer counts: `k` records hold the
+#: value, `total` (HUGEINT) hold any value, `squares` (HUGEINT) is the sum of every value's k^2.
+#: The duplicate check computes its rows with the same expression (`dedup.matcher`).
+TF_VALUES = "k::DOUBLE / total AS tf, log2(squares::DOUBLE / (total::DOUBLE * k)) AS adjustment"
+
+
+def value_counts_query(column: str, normalised: str) -> str:
+    """value, k: how many records of `normalised` hold each value of `column`."""
+    col = quote_ident(column)
+    return (f"SELECT {col} AS value, count(*) AS k "
+            f"FROM {quote_ident(normalised)} WHERE {col} IS NOT NULL GROUP BY {col}")
 
 
 def sector_spread_sql(column: str, tables: StageTables) -> SqlStep:
@@ -122,21 +132,29 @@ def tf_columns(rules: RuleSet) -> tuple[str, ...]:
     return tuple(dict.fromkeys(col for c in rules.comparisons for col in c.tf_columns))
 
 
+def sector_columns(rules: RuleSet) -> tuple[str, ...]:
+    """Every column whose values' spread over postcode sectors a level or hard rule reads."""
+    return tuple(dict.fromkeys([*(col for c in rules.comparisons for col in c.sector_columns),
+                                *(col for h in rules.hard_rules for col in h.sector_columns)]))
+
+
 def score_pairs_sqls(rules: RuleSet, tables: StageTables, *, pairs_table: str | None = None,
-                     output: str | None = None) -> list[SqlStep]:
+                     output: str | None = None, frequencies: bool = True) -> list[SqlStep]:
     """Create `output` (default `tables.scored`) with each pair of `pairs_table` (default
     `tables.candidate_pairs`) with its levels, hard-rule flags, score and band.
 
-    Returns the term-frequency and sector-spread tables the levels need (over
-    `tables.normalised`), then the scoring statement.
+    Returns the term-frequency, sector-spread and shared-evidence tables the levels need (over
+    `tables.normalised`), then the scoring statement; without `frequencies` only the scoring
+    statement, for a caller that made those tables itself (the duplicate check, whose
+    `tables.normalised` holds only a probe record and its candidates, computes them from the whole
+    table's counts: `dedup.matcher`).
     """
     pairs_table = pairs_table or tables.candidate_pairs
     output = output or tables.scored
     tfs = tf_columns(rules)
     token_columns = tuple(dict.fromkeys([*(col for c in rules.comparisons for col in c.token_columns),
                                          *(col for h in rules.hard_rules for col in h.token_columns)]))
-    spread = tuple(dict.fromkeys([*(col for c in rules.comparisons for col in c.sector_columns),
-                                  *(col for h in rules.hard_rules for col in h.sector_columns)]))
+    spread = sector_columns(rules)
     levels = [f"{c.level_expr(token_lists=True)} AS {quote_ident(level_column(c.name))}"
               for c in rules.comparisons]
     levels += [quote_ident(tf_column(c)) for c in tfs]
@@ -157,8 +175,9 @@ def score_pairs_sqls(rules: RuleSet, tables: StageTables, *, pairs_table: str | 
                                 for i, e in enumerate(rules.shared_evidence))
         values = f"SELECT v.*, {adjustments} FROM ({values}) v{joins}"
         weights = " + ".join([weights, *shared])
-    return [term_frequencies_sql(c, tables) for c in tfs] + [sector_spread_sql(c, tables) for c in spread] + [
-        shared_counts_sql(e, tables) for e in rules.shared_evidence] + [SqlStep(
+    frequency_steps = ([term_frequencies_sql(c, tables) for c in tfs] + [sector_spread_sql(c, tables) for c in spread]
+                       + [shared_counts_sql(e, tables) for e in rules.shared_evidence] if frequencies else [])
+    return frequency_steps + [SqlStep(
         "score pairs",
         f"CREATE OR REPLACE TEMP TABLE {quote_ident(output)} AS "
         f"SELECT *, ({never_sql}) AS never_match, CASE WHEN {never_sql} THEN 'none' "

@@ -224,3 +224,28 @@ class StageTables:
     @property
     def train_scored(self) -> str:
         return self._named("train_scored")
+
+    # --- the duplicate check (dedup.matcher): built once per Matcher, then per probe record ------
+
+    def match_counts(self, column: str) -> str:
+        """value, k: how many active records hold each value of a term-frequency column."""
+        return self._named(f"counts_{column}")
+
+    def match_sector_pairs(self, column: str) -> str:
+        """value, postcode_sector: each distinct pair among the active records."""
+        return self._named(f"sector_pairs_{column}")
+
+    def match_keyed(self, rule_index: int) -> str:
+        """trader_id, b0, b1, ...: the records with every key of blocking rule `rule_index`."""
+        return self._named(f"keyed_{rule_index}")
+
+    @property
+    def probe(self) -> str:
+        """The one normalised record being checked."""
+        return self._named("probe")
+
+    @property
+    def search_index(self) -> str:
+        """One row per trader, active or merged: trader_id, resolved_id (its live record), the
+        normalised name and postcode it is searched by (`dedup.search`)."""
+        return self._named("search_index")

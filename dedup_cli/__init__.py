@@ -6,6 +6,7 @@ with rejects, 130 interrupted (Ctrl-C).
 """
 
 from dedup_cli import (  # noqa: F401  (importing them registers the commands)
+    advising_cmds,
     diff_cmd,
     match_cmds,
     merge_cmds,

@@ -97,7 +97,7 @@ def audit(
     if frame.is_empty():
         err.print("nothing audited yet")
         return
-    typer.echo(f"{'id':>5}  {'when':<19}  {'user':<12}  {'action':<26}  {'table':<8}  {'row':<10}  reason")
+    typer.echo(f"{'id':>5}  {'when':<19}  {'user':<12}  {'action':<40}  {'table':<8}  {'row':<10}  reason")
     for r in frame.iter_rows(named=True):
-        typer.echo(f"{r['audit_id']:>5}  {iso(r['acted_at']):<19}  {r['user_id'] or '-':<12}  {r['action']:<26}  "
+        typer.echo(f"{r['audit_id']:>5}  {iso(r['acted_at']):<19}  {r['user_id'] or '-':<12}  {r['action']:<40}  "
                    f"{r['table_name']:<8}  {r['row_id']:<10}  {r['reason'] or ''}")

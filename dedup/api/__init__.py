@@ -21,6 +21,16 @@ format results the way the CLI does.
 """
 
 from dedup.api._common import PathLike, RulesLike, load_rules, resolve_db_path
+from dedup.api.advising import (
+    BANDS,
+    Matcher,
+    SearchResult,
+    TraderCheck,
+    add_trader,
+    check_trader,
+    recent_traders,
+    search_traders,
+)
 from dedup.api.auditing import history, history_report, placeholder_fills, run_details, runs, undo
 from dedup.api.loading import SCENARIOS, import_data, init_store, synthesise
 from dedup.api.people import add_user, audit, disable_user, users
@@ -61,13 +71,13 @@ def committed_transactions() -> int:
 
 
 __all__ = [
-    "CLUSTER_CHANGES", "COMPARED_FIELDS", "DESCRIPTIONS", "RECORD_FIELDS", "SCENARIOS", "SIDES",
-    "DedupError", "DryRun", "PathLike", "RuleDiff", "RulesLike", "accept", "add_user", "apply", "audit",
-    "blocking_report", "check_output", "check_output_folder", "committed_transactions",
-    "decisions", "diff_rules", "disable_user", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair",
-    "export_decisions", "history", "history_report", "import_data", "import_decisions",
-    "init_store", "is_interrupt", "load_rules", "placeholder_fills", "proposal", "proposals",
-    "reject", "resolve_db_path", "run_details", "runs", "synthesise", "train_rules", "undo", "users",
-    "warning_line",
+    "BANDS", "CLUSTER_CHANGES", "COMPARED_FIELDS", "DESCRIPTIONS", "DedupError", "DryRun", "Matcher",
+    "PathLike", "RECORD_FIELDS", "RuleDiff", "RulesLike", "SCENARIOS", "SIDES", "SearchResult", "TraderCheck",
+    "accept", "add_trader", "add_user", "apply", "audit", "blocking_report", "check_output",
+    "check_output_folder", "check_trader", "committed_transactions", "decisions", "diff_rules",
+    "disable_user", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair", "export_decisions",
+    "history", "history_report", "import_data", "import_decisions", "init_store", "is_interrupt",
+    "load_rules", "placeholder_fills", "proposal", "proposals", "recent_traders", "reject", "resolve_db_path",
+    "run_details", "runs", "search_traders", "synthesise", "train_rules", "undo", "users", "warning_line",
     "withdraw_decision", "write_diff_html",
 ]
