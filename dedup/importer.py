@@ -203,7 +203,8 @@ def upsert_sql(spec: TableSpec, present: list[str]) -> SqlStep:
     return SqlStep(f"upsert {spec.name}",
                    f"INSERT INTO {table} ({', '.join(insert_cols)}) "
                    f"SELECT {', '.join(select_cols)} FROM ({accepted_query(spec)}) "
-                   f"ON CONFLICT ({quote_ident(spec.key)}) DO UPDATE SET {', '.join(updates)}")
+                   f"ON CONFLICT ({quote_ident(spec.key)}) "
+                   + (f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"))
 
 
 def import_files(runner: Runner, sources: list[ImportSource],

@@ -101,7 +101,7 @@ def search_sql(tables: StageTables, *, name: str, address_contains: str | None =
                postcode: str | None = None, today: dt.date, limit: int = MAX_RESULTS) -> SqlStep:
     """The search's rows (see the module's docstring), with the count of all matches as `total`."""
     if not name or not name.strip():
-        raise DedupError("NAME: the trader's name is required (it matches the start of names)")
+        raise DedupError("NAME: give the start of the trader's name (it matches the start of names)")
     if not 1 <= limit <= MAX_RESULTS:
         raise DedupError(f"--limit {limit}: between 1 and {MAX_RESULTS}")
     normalised = _query_fields(name, address_contains, postcode)
