@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from dedup.blocking.pairs import block_report_sql, candidate_pairs_sql
+from dedup.blocking.pairs import block_report_sql, candidate_pairs_sql, keyed_records_sql, probe_pairs_sql
 from dedup.blocking.rules import BlockingRule
 from dedup.pipeline import blocking_report, normalise_stage
 from dedup.rules import RuleSet
@@ -77,3 +77,31 @@ def test_left_n_key_blocks_on_a_prefix(small_store):
         pairs = pairs_for(store, [rule], 100)
         names = dict(store.con.execute("SELECT trader_id, name_norm FROM __dedup__normalised").fetchall())
     assert pairs and all(names[a][:3] == names[b][:3] for a, b, _ in pairs)
+
+
+@pytest.mark.parametrize("cap", [3, 4, 100])
+def test_a_probe_record_is_paired_as_an_incremental_run_pairs_it(small_store, cap):
+    """`probe_pairs_sql` (the duplicate check) gives, for each record held out as the probe, the
+    pairs an incremental run makes once the record is in the table and is the whole increment:
+    the same pairs and first rules, with block caps counted with the record in (TR1 1AU holds 4
+    records of traders_small: a cap of 3 skips its block, 4 keeps it)."""
+    full, rest = StageTables("__t_full_"), StageTables("__t_rest_")
+    with Store(small_store, read_only=True) as store:
+        runner = store.runner
+        normalise_stage(runner, full)
+        ids = [r[0] for r in runner.fetchall(SqlStep("ids", f"SELECT trader_id FROM {full.normalised}"))]
+        for probe in ids:
+            runner.run(SqlStep("rest", f"CREATE OR REPLACE TEMP TABLE {rest.normalised} AS "
+                                       f"SELECT * FROM {full.normalised} WHERE trader_id <> {probe}"))
+            runner.run(SqlStep("probe", f"CREATE OR REPLACE TEMP TABLE {rest.probe} AS "
+                                        f"SELECT * FROM {full.normalised} WHERE trader_id = {probe}"))
+            runner.run([keyed_records_sql(r, rest.normalised, rest.match_keyed(i))
+                        for i, r in enumerate(DEFAULT.blocking)])
+            keyed = [rest.match_keyed(i) for i in range(len(DEFAULT.blocking))]
+            runner.run(probe_pairs_sql(DEFAULT.blocking, cap, keyed, rest.probe, rest.candidate_pairs))
+            runner.run(SqlStep("increment", f"UPDATE {full.normalised} SET in_increment = (trader_id = {probe})"))
+            runner.run(candidate_pairs_sql(DEFAULT.blocking, cap, full, incremental=True))
+            ours, run = ({(min(a, b), max(a, b), rule) for a, b, rule in runner.fetchall(SqlStep(
+                "pairs", f"SELECT left_id, right_id, blocking_rule FROM {t.candidate_pairs}"))} for t in (rest, full))
+            assert ours == run, probe
+            assert all(probe in pair[:2] for pair in ours)
