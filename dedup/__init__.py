@@ -12,11 +12,19 @@ The names an analyst's notebook needs; nothing else is promised. The functions (
 
 from dedup.api import (
     DryRun,
+    Matcher,
+    SearchResult,
+    TraderCheck,
     accept,
+    add_trader,
+    add_user,
     apply,
+    audit,
     blocking_report,
+    check_trader,
     decisions,
     diff_rules,
+    disable_user,
     dry_run,
     evaluate_rules,
     evaluation_report,
@@ -31,12 +39,15 @@ from dedup.api import (
     placeholder_fills,
     proposal,
     proposals,
+    recent_traders,
     reject,
     run_details,
     runs,
+    search_traders,
     synthesise,
     train_rules,
     undo,
+    users,
     withdraw_decision,
     write_diff_html,
 )
@@ -46,10 +57,11 @@ from dedup.rules import RuleSet
 from dedup.store import Store
 
 __all__ = [
-    "DedupError", "DryRun", "RuleSet", "RunResult", "Store", "accept", "apply", "blocking_report",
-    "decisions", "diff_rules", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair",
-    "export_decisions", "history", "history_report", "import_data", "import_decisions",
-    "init_store", "load_rules", "placeholder_fills", "proposal", "proposals", "reject",
-    "run_details", "run_pipeline", "runs", "synthesise", "train_rules", "undo", "withdraw_decision",
-    "write_diff_html",
+    "DedupError", "DryRun", "Matcher", "RuleSet", "RunResult", "SearchResult", "Store", "TraderCheck",
+    "accept", "add_trader", "add_user", "apply", "audit", "blocking_report", "check_trader", "decisions",
+    "diff_rules", "disable_user", "dry_run", "evaluate_rules", "evaluation_report", "explain_pair",
+    "export_decisions", "history", "history_report", "import_data", "import_decisions", "init_store",
+    "load_rules", "placeholder_fills", "proposal", "proposals", "recent_traders", "reject",
+    "run_details", "run_pipeline", "runs", "search_traders", "synthesise", "train_rules", "undo",
+    "users", "withdraw_decision", "write_diff_html",
 ]

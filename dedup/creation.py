@@ -81,7 +81,7 @@ def create_trader(store: Store, rules: RuleSet, *, as_user: str | None, name: st
     user = acting_user(runner, as_user)
     require(user, "create_trader")
     _check_fields(name, address, force, reason)
-    matcher = Matcher(store, rules, today=today, since=since)
+    matcher = Matcher(store, rules, today=today, since=since, pending=False)
     check = matcher.check(name=name, address=address, postcode=postcode, phone=phone, website=website, limit=None)
     namesake = _whitelisted_namesake(matcher, check.normalised["name_norm"])
     if namesake is not None:

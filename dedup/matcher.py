@@ -100,15 +100,25 @@ class Matcher:
         today: the date tracks and certificates count as active on (survivor choice).
         since: the pending run's increment (`dedup.incremental.run_since`); None: full.
         on_stage: progress hook for the pending run's stages.
+        pending: run the pipeline as the next overnight run would, for each candidate's
+            `survivor_id`; without it only the normalised table is made (the creation gate needs
+            no survivors) and a candidate's survivor is itself.
     """
 
     def __init__(self, store: Store, rules: RuleSet, *, today: dt.date | None = None,
-                 since: dt.datetime | None = None, on_stage=None):
+                 since: dt.datetime | None = None, on_stage=None, pending: bool = True):
         self.store, self.runner, self.rules = store, store.runner, rules
         self.today = today or dt.date.today()
         self.base, self.tables = StageTables(MATCH_PREFIX), StageTables(CHECK_PREFIX)
-        self.pending: RunResult = run_pipeline(store, rules, today=self.today, since=since,
-                                               tables=self.base, on_stage=on_stage)
+        if pending:
+            self.pending: RunResult | None = run_pipeline(store, rules, today=self.today, since=since,
+                                                          tables=self.base, on_stage=on_stage)
+        else:
+            self.pending = None
+            normalise_stage(self.runner, self.base)
+            self.runner.run(SqlStep("no pending clusters", f"""
+                CREATE OR REPLACE TEMP TABLE {quote_ident(self.base.clusters)} AS
+                SELECT trader_id, trader_id AS cluster_id FROM {quote_ident(self.base.normalised)} WHERE FALSE"""))
         self._prepare()
 
     def _prepare(self) -> None:

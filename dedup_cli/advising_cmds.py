@@ -121,7 +121,8 @@ def check(
                               limit=limit)
     frame = result.candidates
     if as_json:
-        print_json({"merge_into": result.merge_into, "normalised": result.normalised, "candidates": frame.to_dicts()})
+        print_json({"reference": result.reference, "merge_into": result.merge_into, "normalised": result.normalised,
+                    "candidates": frame.to_dicts()})
         return
     if emit_rows(frame, False, as_csv):
         return

@@ -44,16 +44,18 @@ class TraderCheck:
             values; hard_rules fired).
         merge_into: the record the trader would be merged into tonight, or None.
         normalised: the trader's fields as the engine normalises them.
+        reference: the reference it was checked as: the next free one, which `add_trader` gives.
     """
 
     candidates: pl.DataFrame
     merge_into: int | None
     normalised: dict
+    reference: int
 
 
 def _trader_check(result: CheckResult) -> TraderCheck:
     candidates = result.candidates.with_columns(pl.col("explanation").str.json_decode(EXPLANATION))
-    return TraderCheck(candidates, result.merge_into, result.normalised)
+    return TraderCheck(candidates, result.merge_into, result.normalised, result.probe_id)
 
 
 class Matcher:

@@ -61,8 +61,7 @@ def test_the_check_agrees_with_the_next_overnight_run(cli, tmp_path, seed):
         fields = {f: record[f] for f in FIELDS}
         with dedup.Matcher(db, today=TODAY) as matcher:
             check = matcher.check_trader(**fields, limit=None)
-            reference = matcher._matcher.probe_id
-        candidates = check.candidates
+        candidates, reference = check.candidates, check.reference
         assert set(candidates["trader_id"].to_list()) <= _active(db)  # never a merged record
         # import it as the creation gate would (the next reference), and see what the next run makes of it
         path = tmp_path / f"new_{reference}.parquet"
