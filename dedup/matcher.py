@@ -51,6 +51,19 @@ BANDS = ("merge", "review", "weak")
 FIRST_REFERENCE = 10_000_000
 LAST_REFERENCE = 99_999_999
 PROBE_FIELDS = ("name", "address", "postcode", "phone", "website")
+#: One candidate's explanation: per comparison (with the new and the existing normalised value)
+#: and the hard rules that fired.
+EXPLANATION = pl.Struct({
+    "comparisons": pl.List(pl.Struct({"comparison": pl.String, "level": pl.Int64, "label": pl.String,
+                                      "weight": pl.Float64, "column": pl.String, "new": pl.String,
+                                      "existing": pl.String})),
+    "hard_rules": pl.List(pl.Struct({"rule": pl.String, "effect": pl.String})),
+})
+CANDIDATE_SCHEMA = pl.Schema({
+    "rank": pl.Int64, "trader_id": pl.Int64, "band": pl.String, "score": pl.Float64, "hold_reason": pl.String,
+    "survivor_id": pl.Int64, "name": pl.String, "address": pl.String, "postcode": pl.String, "phone": pl.String,
+    "website": pl.String, "blocking_rule": pl.String, "explanation": EXPLANATION,
+})
 
 
 @dataclass
@@ -125,6 +138,9 @@ class Matcher:
         base, runner, rules = self.base, self.runner, self.rules
         runner.run([SqlStep("drop pending pairs", f"DROP TABLE IF EXISTS {quote_ident(t)}")
                     for t in (base.candidate_pairs, base.scored, base.members, base.survivors)])
+        normalised = quote_ident(base.normalised)  # by reference, so a check reads few of its row groups
+        runner.run(SqlStep("sort normalised", f"CREATE OR REPLACE TEMP TABLE {normalised} AS "
+                                              f"SELECT * FROM {normalised} ORDER BY trader_id"))
         self.totals: dict[str, tuple[int, int]] = {}
         for column in tf_columns(rules):
             counts = quote_ident(base.match_counts(column))
@@ -143,7 +159,8 @@ class Matcher:
                     for i, rule in enumerate(rules.blocking)])
         runner.run(rule_terms_sql(rules, self.tables))
         self.probe_id = next_reference(runner)
-        self._indexed = False
+        self._indexed = self._views = False
+        self._columns = [next(lvl.column for lvl in c.levels if lvl.column) for c in rules.comparisons]
 
     # --- search ----------------------------------------------------------------------------------
 
@@ -171,7 +188,8 @@ class Matcher:
         fields = {"name": name, "address": address, "postcode": postcode, "phone": phone, "website": website}
         normalised = normalise_traders(probe_frame(self.probe_id, fields)).with_columns(
             whitelisted=pl.lit(False), in_increment=pl.lit(True), from_cache=pl.lit(False))
-        if normalised["name_norm"][0] is None:
+        probe = normalised.row(0, named=True)
+        if probe["name_norm"] is None:
             raise DedupError(f"--name {name!r}: nothing is left of it to match on once normalised")
         runner, tables, base = self.runner, self.tables, self.base
         runner.register(tables.probe, normalised)
@@ -183,109 +201,120 @@ class Matcher:
             SELECT * FROM {quote_ident(base.normalised)}
             WHERE trader_id IN (SELECT left_id FROM {quote_ident(tables.candidate_pairs)})
             UNION ALL BY NAME SELECT * FROM {quote_ident(tables.probe)}"""))
-        runner.run(self._frequency_sqls(normalised.row(0, named=True)))
+        first = not self._views
+        if first:
+            runner.run(self._frequency_views())
+            self._views = True
         runner.run(score_pairs_sqls(self.rules, tables, frequencies=False))
-        members = [r[0] for r in runner.fetchall(SqlStep(
-            "merge band", f"SELECT left_id FROM {quote_ident(tables.scored)} WHERE band = 'merge' ORDER BY 1"))]
-        hold = self._hold_reason(members)
-        candidates = self._candidates(normalised.row(0, named=True), hold, limit)
-        merge_into = None if hold or not members else self._survivor(members)
-        return CheckResult(candidates, merge_into, normalised.drop("whitelisted", "in_increment", "from_cache",
-                                                                   "trader_id").row(0, named=True), self.probe_id)
+        if first:
+            runner.run(SqlStep("check merge band", f"""
+                CREATE OR REPLACE TEMP VIEW {quote_ident(tables.members)} AS
+                SELECT left_id AS trader_id, 0 AS component FROM {quote_ident(tables.scored)} WHERE band = 'merge'"""))
+        rows = self._scored_rows(probe)
+        members = sum(r["band"] == "merge" for r in rows)
+        hold = self._hold() if members else None
+        candidates = _ranked(rows, hold, limit)
+        merge_into = None if hold or not members else self._survivor()
+        del probe["whitelisted"], probe["in_increment"], probe["from_cache"], probe["trader_id"]
+        return CheckResult(candidates, merge_into, probe, self.probe_id)
 
-    def _frequency_sqls(self, probe: dict) -> list[SqlStep]:
-        """The term-frequency and sector-spread rows the pairs need, as the run would compute them
-        with the probe in the table (its values counted once more)."""
+    def _frequency_views(self) -> list[SqlStep]:
+        """Views giving the term-frequency and sector-spread rows each check's pairs need, as the
+        run would compute them with the probe in the table (its values counted once more); made
+        once, read by each check's scoring statement (one statement fewer per table)."""
         steps, tables, base = [], self.tables, self.base
+        probe, normalised = quote_ident(tables.probe), quote_ident(tables.normalised)
         for column in tf_columns(self.rules):
             total, squares = self.totals[column]
-            value, col = probe[column], quote_ident(column)
-            counts = quote_ident(base.match_counts(column))
+            col, counts = quote_ident(column), quote_ident(base.match_counts(column))
             steps.append(SqlStep(f"check term frequencies {column}", f"""
-                CREATE OR REPLACE TEMP TABLE {quote_ident(tables.term_frequencies(column))} AS
+                CREATE OR REPLACE TEMP VIEW {quote_ident(tables.term_frequencies(column))} AS
                 SELECT value, {TF_VALUES} FROM (
-                    SELECT v.value, coalesce(c.k, 0) + CASE WHEN v.value = $probe THEN 1 ELSE 0 END AS k,
-                           $total::HUGEINT + CASE WHEN $probe IS NULL THEN 0 ELSE 1 END AS total,
-                           $squares::HUGEINT + CASE WHEN $probe IS NULL THEN 0 ELSE
-                               2 * coalesce((SELECT k FROM {counts} WHERE value = $probe), 0) + 1 END AS squares
-                    FROM (SELECT DISTINCT {col} AS value FROM {quote_ident(tables.normalised)}
-                          WHERE {col} IS NOT NULL) v
-                    LEFT JOIN {counts} c USING (value))""",
-                                 {"probe": value, "total": str(total), "squares": str(squares)}))
+                    SELECT v.value, coalesce(c.k, 0) + CASE WHEN v.value = p.value THEN 1 ELSE 0 END AS k,
+                           {int(total)}::HUGEINT + CASE WHEN p.value IS NULL THEN 0 ELSE 1 END AS total,
+                           {int(squares)}::HUGEINT + CASE WHEN p.value IS NULL THEN 0
+                               ELSE 2 * coalesce(pc.k, 0) + 1 END AS squares
+                    FROM (SELECT DISTINCT {col} AS value FROM {normalised} WHERE {col} IS NOT NULL) v
+                    LEFT JOIN {counts} c USING (value)
+                    CROSS JOIN (SELECT {col} AS value FROM {probe}) p
+                    LEFT JOIN {counts} pc ON pc.value = p.value)"""))
         for column in sector_columns(self.rules):
             col = quote_ident(column)
             steps.append(SqlStep(f"check sector spread {column}", f"""
-                CREATE OR REPLACE TEMP TABLE {quote_ident(tables.sectors(column))} AS
+                CREATE OR REPLACE TEMP VIEW {quote_ident(tables.sectors(column))} AS
                 SELECT value, count(DISTINCT postcode_sector) AS sectors FROM (
                     SELECT value, postcode_sector FROM {quote_ident(base.match_sector_pairs(column))}
-                    WHERE value IN (SELECT {col} FROM {quote_ident(tables.normalised)})
-                    UNION ALL SELECT {col}, postcode_sector FROM {quote_ident(tables.probe)} WHERE {col} IS NOT NULL)
+                    WHERE value IN (SELECT {col} FROM {normalised})
+                    UNION ALL SELECT {col}, postcode_sector FROM {probe} WHERE {col} IS NOT NULL)
                 GROUP BY value"""))
         return steps
 
-    def _hold_reason(self, members: list[int]) -> str | None:
+    def _hold(self) -> str | None:
         """Why the cluster of the new record and its merge-band records would be held back, as a
         run holds clusters (`dedup.pipeline.cluster_stage`, `dedup.decisions`), or None."""
-        if not members:
-            return None
-        if len(members) + 1 > self.rules.max_cluster_size:
-            return f"cluster larger than max_cluster_size ({len(members) + 1} > {self.rules.max_cluster_size})"
-        tables, ids = self.tables, {"ids": members}
-        whitelisted = self.runner.scalar(SqlStep("whitelisted in cluster", f"""
-            SELECT count(*) FROM {quote_ident(tables.normalised)} WHERE whitelisted AND trader_id = ANY($ids)""", ids))
+        tables, rules = self.tables, self.rules
+        members = quote_ident(tables.members)
+        fired = " OR ".join(quote_ident(hard_column(n)) for n in rules.keep_apart) or "FALSE"
+        size, whitelisted, kept_apart, decided = self.runner.fetchone(SqlStep("cluster holds", f"""
+            SELECT count(*), count(*) FILTER (WHERE n.whitelisted),
+                   (SELECT count(*) FROM {quote_ident(tables.scored)}
+                    WHERE ({fired}) AND left_id IN (SELECT trader_id FROM {members})),
+                   (SELECT count(*) FROM (SELECT decision_id FROM ({ACTIVE_NEVER_MERGE})
+                                          WHERE trader_id IN (SELECT trader_id FROM {members})
+                                          GROUP BY decision_id HAVING count(*) > 1))
+            FROM {members} m JOIN {quote_ident(tables.normalised)} n USING (trader_id)"""))
+        if size + 1 > rules.max_cluster_size:
+            return f"cluster larger than max_cluster_size ({size + 1} > {rules.max_cluster_size})"
         if whitelisted > 1:
             return "more than one whitelisted record"
-        if self.rules.keep_apart:
-            fired = " OR ".join(quote_ident(hard_column(n)) for n in self.rules.keep_apart)
-            if self.runner.scalar(SqlStep("kept apart in cluster", f"""
-                    SELECT count(*) FROM {quote_ident(tables.scored)} WHERE ({fired}) AND left_id = ANY($ids)""", ids)):
-                return "two of its records are different traders by a hard rule"
-        if self.runner.scalar(SqlStep("never-merge in cluster", f"""
-                SELECT count(*) FROM (SELECT decision_id FROM ({ACTIVE_NEVER_MERGE}) WHERE trader_id = ANY($ids)
-                                      GROUP BY decision_id HAVING count(*) > 1)""", ids)):
+        if kept_apart:
+            return "two of its records are different traders by a hard rule"
+        if decided:
             return "a never-merge decision keeps two of its records apart"
         return None
 
-    def _survivor(self, members: list[int]) -> int:
-        """The record of `members` that survives by the rule set's survivor order."""
-        members_table = self.tables.members
-        self.runner.register(members_table, pl.DataFrame({"trader_id": members, "component": [0] * len(members)},
-                                                         schema={"trader_id": pl.Int64, "component": pl.Int64}))
-        self.runner.run(choose_survivors_sql(members_table, self.tables.survivors, self.today,
+    def _survivor(self) -> int:
+        """The record of the merge band that survives by the rule set's survivor order."""
+        self.runner.run(choose_survivors_sql(self.tables.members, self.tables.survivors, self.today,
                                              self.rules.merge.survivor_order))
         return self.runner.scalar(SqlStep("survivor", f"SELECT min(survivor_id) FROM "
                                                       f"{quote_ident(self.tables.survivors)}"))
 
-    def _candidates(self, probe: dict, hold: str | None, limit: int | None) -> pl.DataFrame:
+    def _scored_rows(self, probe: dict) -> list[dict]:
+        """Every scored pair a never-match hard rule does not rule out, with the candidate's record,
+        pending survivor and explanation (per comparison with the new and existing values)."""
         tables = self.tables
-        band = ("CASE WHEN s.band = 'merge' AND $hold IS NOT NULL THEN 'review' "
-                "WHEN s.band = 'none' THEN 'weak' ELSE s.band END")
-        limit_sql = f"LIMIT {int(limit)}" if limit else ""
-        frame = self.runner.frame(SqlStep("check candidates", f"""
-            SELECT row_number() OVER (ORDER BY list_position(['merge', 'review', 'weak'], band), score DESC,
-                                      trader_id) AS rank, * FROM (
-                SELECT s.left_id AS trader_id, {band} AS band, s.score,
-                       CASE WHEN s.band = 'merge' THEN $hold END AS hold_reason,
-                       coalesce(k.cluster_id, s.left_id) AS survivor_id,
-                       t.name, t.address, t.postcode, t.phone, t.website, s.blocking_rule,
-                       e.explanation::VARCHAR AS explanation
-                FROM {quote_ident(tables.scored)} s
-                JOIN ({explanation_query(self.rules, tables.scored, tables)}) e USING (left_id, right_id)
-                JOIN traders t ON t.trader_id = s.left_id
-                LEFT JOIN {quote_ident(self.base.clusters)} k ON k.trader_id = s.left_id
-                WHERE NOT s.never_match AND (s.band <> 'none' OR s.score > 0))
-            ORDER BY rank {limit_sql}""", {"hold": hold}))
-        values = {r["trader_id"]: r for r in self.runner.frame(SqlStep(
-            "candidate values", f"SELECT * FROM {quote_ident(tables.normalised)}")).iter_rows(named=True)}
-        columns = [next(lvl.column for lvl in c.levels if lvl.column) for c in self.rules.comparisons]
-        explanations = []
-        for trader_id, text in zip(frame["trader_id"], frame["explanation"]):
-            explanation = json.loads(text)
-            for item, column in zip(explanation["comparisons"], columns):
-                item.update(column=column, new=probe[column], existing=values[trader_id][column])
-            explanations.append(json.dumps({"comparisons": explanation["comparisons"],
-                                            "hard_rules": explanation["hard_rules"]}))
-        return frame.with_columns(explanation=pl.Series(explanations, dtype=pl.String))
+        rows = self.runner.records(SqlStep("check candidates", f"""
+            SELECT s.left_id AS trader_id, s.band, s.score, coalesce(k.cluster_id, s.left_id) AS survivor_id,
+                   t.name, t.address, t.postcode, t.phone, t.website, s.blocking_rule,
+                   e.explanation::VARCHAR AS explanation
+            FROM {quote_ident(tables.scored)} s
+            JOIN ({explanation_query(self.rules, tables.scored, tables)}) e USING (left_id, right_id)
+            JOIN traders t ON t.trader_id = s.left_id
+            LEFT JOIN {quote_ident(self.base.clusters)} k ON k.trader_id = s.left_id
+            WHERE NOT s.never_match AND (s.band <> 'none' OR s.score > 0)"""))
+        values = {r["trader_id"]: r for r in self.runner.records(SqlStep(
+            "candidate values", f"SELECT * FROM {quote_ident(tables.normalised)}"))}
+        for row in rows:
+            explanation = json.loads(row["explanation"])
+            for item, column in zip(explanation["comparisons"], self._columns):
+                item.update(column=column, new=probe[column], existing=values[row["trader_id"]][column])
+            row["explanation"] = {"comparisons": explanation["comparisons"], "hard_rules": explanation["hard_rules"]}
+        return rows
+
+
+def _ranked(rows: list[dict], hold: str | None, limit: int | None) -> pl.DataFrame:
+    """The candidates as the check reports them: a merge-band pair of a cluster that would be held
+    is `review` with the reason, one below the review threshold `weak`; ranked by band, then score
+    (then reference); the first `limit`."""
+    for row in rows:
+        row["hold_reason"] = hold if row["band"] == "merge" else None
+        row["band"] = {"none": "weak", "merge": "review" if hold else "merge"}.get(row["band"], row["band"])
+    rows.sort(key=lambda r: (BANDS.index(r["band"]), -r["score"], r["trader_id"]))
+    rows = rows[:limit] if limit else rows
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return pl.DataFrame(rows, schema=CANDIDATE_SCHEMA, orient="row") if rows else CANDIDATE_SCHEMA.to_frame()
 
 
 # --- one-off searches (no Matcher kept) ------------------------------------------------------------

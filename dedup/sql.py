@@ -123,6 +123,13 @@ class Runner:
         """Execute a step and return all its rows."""
         return self._execute(step).fetchall()
 
+    def records(self, step: SqlStep) -> list[dict[str, Any]]:
+        """Execute a step and return its rows as dicts: for a few rows, where a frame's Arrow
+        round trip costs more than the query (the duplicate check's candidates)."""
+        result = self._execute(step)
+        columns = [d[0] for d in result.description]
+        return [dict(zip(columns, row)) for row in result.fetchall()]
+
     def fetchone(self, step: SqlStep) -> tuple | None:
         """Execute a step and return its first row (the rest is drained)."""
         rows = self.fetchall(step)

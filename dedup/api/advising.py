@@ -22,15 +22,6 @@ from dedup.users import acting_user
 __all__ = ["BANDS", "Matcher", "SearchResult", "TraderCheck", "add_trader", "check_trader", "recent_traders",
            "search_traders"]
 
-#: The explanation of one candidate, per comparison and hard rule.
-EXPLANATION = pl.Struct({
-    "comparisons": pl.List(pl.Struct({"comparison": pl.String, "level": pl.Int64, "label": pl.String,
-                                      "weight": pl.Float64, "column": pl.String, "new": pl.String,
-                                      "existing": pl.String})),
-    "hard_rules": pl.List(pl.Struct({"rule": pl.String, "effect": pl.String})),
-})
-
-
 @dataclass
 class TraderCheck:
     """What `check_trader` found.
@@ -54,8 +45,7 @@ class TraderCheck:
 
 
 def _trader_check(result: CheckResult) -> TraderCheck:
-    candidates = result.candidates.with_columns(pl.col("explanation").str.json_decode(EXPLANATION))
-    return TraderCheck(candidates, result.merge_into, result.normalised, result.probe_id)
+    return TraderCheck(result.candidates, result.merge_into, result.normalised, result.probe_id)
 
 
 class Matcher:
