@@ -44,6 +44,9 @@ def _describe(event: dict) -> str:
         return text
     if kind == "undone":
         return f"merge {event['merge_id']} undone ({event['merged_id']} back from {event['survivor_id']})"
+    if kind == "audited":
+        reason = f": {event['reason']}" if event["reason"] else ""
+        return f"{event['action']} by {event['user_id'] or '-'}{reason}"
     ids = ", ".join(str(i) for i in event["trader_ids"])
     return f"proposed for review ({event['kind']}: {ids}; proposal {event['proposal_id']}, {event['status']})"
 
@@ -82,7 +85,8 @@ def history(
         typer.echo("no merges, undos or proposals")
     for event in report["events"]:
         at = iso(event["at"]) or "?"
-        typer.echo(f"{at}  run {event['run_id']:<5} {_describe(event)}")
+        run = f"run {event['run_id']:<5}" if event["run_id"] is not None else " " * 9
+        typer.echo(f"{at}  {run} {_describe(event)}")
 
 
 @app.command()

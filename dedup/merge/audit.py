@@ -6,7 +6,8 @@ one `merge_moves` row per child row re-pointed (table and the row's own id). Und
 reverse a merge exactly.
 
 Reading: `trader_history` gathers everything that happened to one trader: merges into and out of
-it, the child rows they moved, undos, and review proposals naming it.
+it, the child rows they moved, undos, review proposals naming it, and what people did to it
+through the engine (`dedup.audit_log`: its creation by `dedup traders add`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from dedup.audit_log import audit_entries
 from dedup.errors import DedupError
 from dedup.rules.ruleset import RuleSet
 from dedup.schema import CASES, CERTIFICATES, TRACKS, TableSpec
@@ -69,7 +71,8 @@ def trader_history(runner: Runner, trader_id: int) -> dict:
 
     Returns:
         {"trader": the row now with its resolved id, "events": [...]}; each event has `at`,
-        `event` (merged_into / absorbed / undone / proposed), `run_id` and its details.
+        `event` (merged_into / absorbed / undone / proposed / audited: a person's change, such as
+        its creation), `run_id` (None for a person's change) and its details.
 
     Raises:
         DedupError: no such trader.
@@ -128,5 +131,8 @@ def trader_history(runner: Runner, trader_id: int) -> dict:
                        "proposal_id": p["proposal_id"], "kind": p["kind"],
                        "trader_ids": p["trader_ids"], "score": p["score"], "status": p["status"],
                        "explanation": _json(p["explanation"])})
+    for a in audit_entries(runner, table_name="traders", row_id=trader_id).iter_rows(named=True):
+        events.append({"at": a["acted_at"], "run_id": None, "event": "audited", "action": a["action"],
+                       "user_id": a["user_id"], "reason": a["reason"], "details": _json(a["details"])})
     events.sort(key=lambda e: (e["at"], e.get("merge_id") or 0, e["event"]))
     return {"trader": trader[0], "events": events}

@@ -112,3 +112,12 @@ def test_the_api_refuses_as_the_cli_does(advising_store):
         dedup.add_trader(advising_store, as_user="adv2", name="Zebra Crossing Cafe")
     created = dedup.add_trader(advising_store, as_user="admin", name="Zebra Crossing Cafe", postcode="TR1 2LP")
     assert created["overridden"] is False and created["name"] == "Zebra Crossing Cafe"
+
+
+def test_history_shows_who_created_a_trader_and_why_over_the_check(cli, advising_store):
+    reference = int(add(cli, advising_store, "--as", "ops", *MABELS, "--force", "--reason", "new owner").stdout)
+    shown = run_cli(cli, "history", "--db", advising_store, "--trader", reference)
+    assert "trader created over the duplicate check by ops: new owner" in shown.stdout
+    events = json_out(run_cli(cli, "history", "--db", advising_store, "--trader", reference, "--json"))["events"]
+    assert [(e["event"], e["user_id"], e["run_id"]) for e in events] == [("audited", "ops", None)]
+    assert events[0]["details"]["merge_band"][0]["trader_id"] == 23204319

@@ -175,7 +175,8 @@ def test_rows_attached_to_a_merged_record_later_are_swept_to_its_survivor_and_un
     with Store(path) as store:
         apply_given(store, [[A, B]], oldest)
         apply_given(store, [[B, C]], oldest)
-        store.con.execute("INSERT INTO cases VALUES (9, ?, '2026-01-01', 'late', NULL)", [A])
+        store.con.execute("INSERT INTO cases (case_id, trader_id, opened_at, case_type) "
+                          "VALUES (9, ?, '2026-01-01', 'late')", [A])
         from dedup.merge.apply import sweep_stragglers
         with store.runner.transaction():
             assert sweep_stragglers(store.runner, 99)["cases"] == 2     # A -> B -> C, one hop a round

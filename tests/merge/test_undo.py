@@ -54,7 +54,8 @@ def test_undo_of_one_merge_leaves_the_other_merges_of_its_run(store_path):
 def test_rows_added_to_the_survivor_after_the_merge_stay_there(store_path):
     with Store(store_path) as store:
         summary = apply_given(store, [[A, B]], OLDEST)
-        store.con.execute("INSERT INTO cases VALUES (10, ?, '2026-11-03', 'new', NULL)", [A])
+        store.con.execute("INSERT INTO cases (case_id, trader_id, opened_at, case_type) "
+                          "VALUES (10, ?, '2026-11-03', 'new')", [A])
         undo(store.runner, run_id=summary["run_id"])
         assert dict(store.con.execute("SELECT case_id, trader_id FROM cases").fetchall()) == \
             {1: A, 2: B, 3: C, 4: D, 10: A}

@@ -142,3 +142,13 @@ def test_migration_8_gives_an_older_store_the_same_tables_as_a_new_one(tmp_path)
         assert store.con.execute("SELECT version FROM schema_migrations ORDER BY 1 DESC LIMIT 1").fetchone() == (
             LATEST_VERSION,)
         assert store.con.execute("SELECT case_id, opened_by FROM cases").fetchall() == [(5, None)]
+
+
+def test_cases_take_the_adviser_who_opened_them(cli, people_store, tmp_path):
+    traders = write(tmp_path, "t.csv", "trader_id,name,address,postcode\n1,Alpha,\"1 High St, Truro\",TR1 1AA\n")
+    cases = write(tmp_path, "c.csv", "case_id,trader_id,opened_at,opened_by\n10,1,2026-10-01,adv1\n11,1,2026-10-02,\n")
+    result = cli.invoke(app, ["import", "--db", str(people_store), "--traders", str(traders), "--cases", str(cases)])
+    assert result.exit_code == 0, result.output
+    with Store(people_store, read_only=True) as store:
+        assert store.con.execute("SELECT case_id, opened_by FROM cases ORDER BY 1").fetchall() == [
+            (10, "adv1"), (11, None)]
