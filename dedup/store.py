@@ -29,7 +29,7 @@ def resolve_db_path(db: str | os.PathLike | None) -> Path:
     return Path(db or os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
-def create_table_sql(spec: TableSpec, version: int | None = None) -> SqlStep:
+def create_table_sql(spec: TableSpec, version: int | None = None, if_not_exists: bool = False) -> SqlStep:
     """DDL for one import table, from its spec: with `version`, only the columns it had at that
     schema version (a later migration adds the others)."""
     cols = []
@@ -44,8 +44,8 @@ def create_table_sql(spec: TableSpec, version: int | None = None) -> SqlStep:
         if c.name == "status":
             col += " NOT NULL DEFAULT 'active'"
         cols.append(col)
-    return SqlStep(f"create {spec.name}",
-                   f"CREATE TABLE {quote_ident(spec.name)} (\n  " + ",\n  ".join(cols) + "\n)")
+    create = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
+    return SqlStep(f"create {spec.name}", f"{create} {quote_ident(spec.name)} (\n  " + ",\n  ".join(cols) + "\n)")
 
 
 def _initial_schema_sqls() -> list[SqlStep]:
@@ -180,10 +180,10 @@ def _proposal_reason_sqls() -> list[SqlStep]:
 
 def _spec_changes_sqls(version: int) -> list[SqlStep]:
     """The import tables and columns the specs say `version` added (`TableSpec.since`,
-    `Column.since`)."""
-    steps = [create_table_sql(spec) for spec in IMPORT_TABLES if spec.since == version]
-    steps += [SqlStep(f"{spec.name} {c.name}",
-                      f"ALTER TABLE {quote_ident(spec.name)} ADD COLUMN {quote_ident(c.name)} {c.type}")
+    `Column.since`); each only if it is not there yet, so the migration can run again."""
+    steps = [create_table_sql(spec, if_not_exists=True) for spec in IMPORT_TABLES if spec.since == version]
+    steps += [SqlStep(f"{spec.name} {c.name}", f"ALTER TABLE {quote_ident(spec.name)} "
+                                               f"ADD COLUMN IF NOT EXISTS {quote_ident(c.name)} {c.type}")
               for spec in IMPORT_TABLES if spec.since < version for c in spec.columns if c.since == version]
     return steps
 
@@ -193,7 +193,7 @@ def _people_schema_sqls() -> list[SqlStep]:
     audit of what people do through the engine (a trader created, a refusal overridden, a user
     added or disabled): who, when, the row before and after, and why."""
     return [*_spec_changes_sqls(8), SqlStep("create audit_log", """
-        CREATE TABLE audit_log (
+        CREATE TABLE IF NOT EXISTS audit_log (
           audit_id BIGINT PRIMARY KEY,
           acted_at TIMESTAMP NOT NULL,
           user_id VARCHAR,                 -- who acted (NULL: the engine, or no users yet)

@@ -152,3 +152,11 @@ def test_cases_take_the_adviser_who_opened_them(cli, people_store, tmp_path):
     with Store(people_store, read_only=True) as store:
         assert store.con.execute("SELECT case_id, opened_by FROM cases ORDER BY 1").fetchall() == [
             (10, "adv1"), (11, None)]
+
+
+def test_migration_8_can_run_again_on_a_store_that_has_its_tables(people_store):
+    with Store(people_store) as store:
+        store.con.execute("DELETE FROM schema_migrations WHERE version = 8")
+    with Store(people_store) as store:  # upgrades again: nothing there twice, nothing lost
+        assert store.counts()["users"] == 4
+        assert store.con.execute("SELECT max(version) FROM schema_migrations").fetchall() == [(LATEST_VERSION,)]
