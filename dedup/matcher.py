@@ -155,6 +155,12 @@ class Matcher:
                 CREATE OR REPLACE TEMP TABLE {quote_ident(base.match_sector_pairs(column))} AS
                 SELECT DISTINCT {col} AS value, postcode_sector FROM {quote_ident(base.normalised)}
                 WHERE {col} IS NOT NULL ORDER BY value"""))
+        for evidence in rules.shared_evidence:
+            columns = ", ".join(quote_ident(c) for c in (*evidence.on, evidence.distinct))
+            present = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in evidence.on)
+            runner.run(SqlStep(f"shared evidence {evidence.name}", f"""
+                CREATE OR REPLACE TEMP TABLE {quote_ident(base.match_shared(evidence.name))} AS
+                SELECT DISTINCT {columns} FROM {quote_ident(base.normalised)} WHERE {present} ORDER BY ALL"""))
         runner.run([keyed_records_sql(rule, base.normalised, base.match_keyed(i))
                     for i, rule in enumerate(rules.blocking)])
         runner.run(rule_terms_sql(rules, self.tables))
@@ -219,9 +225,10 @@ class Matcher:
         return CheckResult(candidates, merge_into, probe, self.probe_id)
 
     def _frequency_views(self) -> list[SqlStep]:
-        """Views giving the term-frequency and sector-spread rows each check's pairs need, as the
-        run would compute them with the probe in the table (its values counted once more); made
-        once, read by each check's scoring statement (one statement fewer per table)."""
+        """Views giving the term-frequency, sector-spread and shared-evidence rows each check's
+        pairs need, as the run would compute them with the probe in the table (its values counted
+        once more, its business among those sharing its value); made once, read by each check's
+        scoring statement (one statement fewer per table)."""
         steps, tables, base = [], self.tables, self.base
         probe, normalised = quote_ident(tables.probe), quote_ident(tables.normalised)
         for column in tf_columns(self.rules):
@@ -247,6 +254,18 @@ class Matcher:
                     WHERE value IN (SELECT {col} FROM {normalised})
                     UNION ALL SELECT {col}, postcode_sector FROM {probe} WHERE {col} IS NOT NULL)
                 GROUP BY value"""))
+        for evidence in self.rules.shared_evidence:
+            source = quote_ident(tables.shared_source(evidence.name))
+            columns = ", ".join(quote_ident(c) for c in (*evidence.on, evidence.distinct))
+            same = " AND ".join(f"s.{quote_ident(c)} = p.{quote_ident(c)}" for c in evidence.on)
+            steps += [SqlStep(f"check shared evidence {evidence.name}", f"""
+                CREATE OR REPLACE TEMP VIEW {source} AS
+                SELECT s.* FROM (SELECT {columns} FROM {quote_ident(base.match_shared(evidence.name))}) s
+                SEMI JOIN {probe} p ON {same}
+                UNION ALL SELECT {columns} FROM {probe}"""),
+                      SqlStep(f"check businesses sharing {evidence.name}", f"""
+                CREATE OR REPLACE TEMP VIEW {quote_ident(tables.shared_counts(evidence.name))} AS
+                {evidence.counts_query(tables.shared_source(evidence.name))}""")]
         return steps
 
     def _hold(self) -> str | None:

@@ -249,3 +249,12 @@ class StageTables:
         """One row per trader, active or merged: trader_id, resolved_id (its live record), the
         normalised name and postcode it is searched by (`dedup.search`)."""
         return self._named("search_index")
+
+    def match_shared(self, evidence: str) -> str:
+        """A shared-evidence entry's values with each business (`distinct`) holding them, once."""
+        return self._named(f"shared_{evidence}")
+
+    def shared_source(self, evidence: str) -> str:
+        """The records a check's shared-evidence counts come from: those holding the probe's value,
+        and the probe."""
+        return self._named(f"shared_source_{evidence}")
