@@ -4,10 +4,12 @@ One definition of "the same trader" serves the overnight job and the check: the 
 through the same normaliser (`dedup.normalise.normalise_traders`), is paired by the same blocking
 rules (`dedup.blocking.pairs.probe_pairs_sql`: the pairs an incremental run would make once the
 record is in the table, block caps counted with it), and scored by the same SQL
-(`dedup.score.score_pairs_sqls`) with the same comparisons, term-frequency adjustments, hard
-rules and thresholds. The adjustments are those the run would compute with the record in the
-table: the counts of the active records, plus one for each of the probe's values
-(`dedup.score.TF_VALUES` from integer counts, so the doubles are the run's to the last bit).
+(`dedup.score.score_pairs_sqls`) with the same comparisons, term-frequency adjustments, shared
+evidence, hard rules and thresholds. The adjustments are those the run would compute with the
+record in the table: the counts of the active records plus one for each of the probe's values
+(`dedup.score.TF_VALUES` from integer counts, so the doubles are the run's to the last bit), the
+sector spread with the probe's sector, and the businesses sharing the probe's address with its
+own (`dedup.rules.shared`).
 
 A `Matcher` does the work that does not depend on the probe once: a dry run of the pipeline as
 the next overnight run would do it (normalised table, and the cluster each record will be in:
