@@ -17,7 +17,8 @@ def test_init_creates_a_store_and_says_its_version_and_again_changes_nothing(cli
     assert (first.exit_code, first.stdout) == (0, "")
     assert first.stderr == f"{db_path}: store ready (schema version {LATEST_VERSION})\n"
     with Store(db_path, read_only=True) as store:
-        assert store.counts() == dict.fromkeys(["traders", "cases", "tracks", "certificates", "whitelist"], 0)
+        assert store.counts() == dict.fromkeys(["traders", "cases", "tracks", "certificates", "whitelist", "users",
+                                                "ts_areas"], 0)
     again = cli.invoke(app, ["init", "--db", str(db_path)])
     assert again.exit_code == 0 and again.stderr == first.stderr
 
