@@ -23,18 +23,18 @@ def last_apply_sql() -> SqlStep:
     Applies of given groups (`apply_groups`: review decisions, tests) compared nothing, so they
     do not count; a pipeline run's summary always has `candidate_pairs`.
     """
-    return SqlStep("last successful apply run",
-                   "SELECT started_at, rules_hash FROM runs "
-                   "WHERE mode = 'apply' AND status = 'succeeded' "
-                   "AND json_exists(summary, '$.candidate_pairs') "
-                   "ORDER BY started_at DESC, run_id DESC LIMIT 1")
+    return SqlStep("last successful apply run", _last_apply_query("started_at, rules_hash"))
+
+
+def _last_apply_query(columns: str) -> str:
+    """SELECT `columns` of the newest succeeded apply run that ran the pipeline."""
+    return (f"SELECT {columns} FROM runs WHERE mode = 'apply' AND status = 'succeeded' "
+            f"AND json_exists(summary, '$.candidate_pairs') ORDER BY started_at DESC, run_id DESC LIMIT 1")
 
 
 #: The last pipeline apply run, if it converged (re-examined every survivor it filled).
-CONVERGED_LAST_APPLY = ("(SELECT run_id FROM (SELECT run_id, summary FROM runs WHERE mode = 'apply' "
-                        "AND status = 'succeeded' AND json_exists(summary, '$.candidate_pairs') "
-                        "ORDER BY started_at DESC, run_id DESC LIMIT 1) "
-                        "WHERE coalesce(json_extract(summary, '$.converged')::BOOLEAN, FALSE))")
+CONVERGED_LAST_APPLY = (f"(SELECT run_id FROM ({_last_apply_query('run_id, summary')}) "
+                        f"WHERE coalesce(json_extract(summary, '$.converged')::BOOLEAN, FALSE))")
 
 
 def in_increment_expr(alias: str, increment: str | None = None) -> str:
